@@ -1,0 +1,56 @@
+package io.rsyscall4j.api;
+
+/**
+ * Makes syscalls in one task, and moves bytes to and from that task's address space.
+ *
+ * <p>This is the whole of what a provider does, and all it should do: semantics (fd ownership,
+ * errors with subjects, retries) live above it, in fdcore. Providers are found as OSGi services
+ * (property {@code provider}), through {@link java.util.ServiceLoader}, or by name.
+ *
+ * <p>Implementations are thread-safe: any number of Java threads may call at once.
+ */
+public interface SyscallInterface {
+
+    /** Most arguments a Linux syscall takes. */
+    int MAX_ARGS = 6;
+
+    /**
+     * Runs syscall {@code nr} with up to six arguments (missing ones are 0).
+     *
+     * @return the non-negative result
+     * @throws ErrnoException the kernel returned an error (see {@link ErrnoException#of})
+     * @throws SyscallHangup the request was sent but its task died before answering
+     * @throws SyscallSendError the request could not be sent at all
+     * @throws IllegalArgumentException more than six arguments
+     */
+    long syscall(Sys nr, long... args) throws SyscallException;
+
+    /** Copies {@code len} bytes of {@code src} from {@code off} to {@code address} in the task's memory. */
+    void writeMemory(long address, byte[] src, int off, int len);
+
+    /** Copies {@code len} bytes at {@code address} in the task's memory into {@code dst} at {@code off}. */
+    void readMemory(long address, byte[] dst, int off, int len);
+
+    /**
+     * Calls the native function at {@code address} with up to six {@code long} arguments (SysV
+     * x86_64 integer registers) and returns its {@code long} result.
+     *
+     * <p>fdcore needs this to enter the machine code that spawns child tasks; a provider that runs
+     * syscalls elsewhere (in a child task) cannot call functions and throws
+     * {@link UnsupportedOperationException}.
+     */
+    default long callFunction(long address, long... args) {
+        throw new UnsupportedOperationException(provider() + " cannot call native functions");
+    }
+
+    /** The provider's name: {@code "ffm"}, {@code "jna"}, or e.g. {@code "child(ffm)"}. */
+    String provider();
+
+    /** Rejects argument lists a syscall cannot take, naming the syscall. For providers. */
+    static void checkArgs(Sys nr, long[] args) {
+        if (args.length > MAX_ARGS) {
+            throw new IllegalArgumentException(nr.syscallName() + ": a syscall takes at most "
+                    + MAX_ARGS + " arguments, got " + args.length);
+        }
+    }
+}
