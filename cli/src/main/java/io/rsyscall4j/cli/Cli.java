@@ -1,0 +1,40 @@
+package io.rsyscall4j.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * Builds the command line and runs one command. Every failure ends as one line on stderr, starting
+ * with {@code rsyscall4j:}, and a non-zero status: a usage error 2, a program that could not be run
+ * 126 or 127 (as shells do), anything else 1.
+ */
+final class Cli {
+    private Cli() {}
+
+    static int run(RuntimeView runtime, String version, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new Rsyscall4jCommand())
+                .addSubcommand(new InfoCommand(runtime));
+        commandLine.getCommandSpec().version("rsyscall4j " + version);
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler((e, a) -> {
+            err.println("rsyscall4j: " + e.getMessage() + " (see rsyscall4j --help)");
+            err.flush();
+            return CommandFailure.BAD_INPUT;
+        });
+        commandLine.setExecutionExceptionHandler((e, c, parsed) -> {
+            if (e instanceof CommandFailure f) {
+                err.println("rsyscall4j: " + f.getMessage());
+                err.flush();
+                return f.status();
+            }
+            err.println("rsyscall4j: " + e);
+            err.flush();
+            return 1;
+        });
+        int status = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The rsyscall4j command line: {@code info} and {@code exec}. It runs as a bundle in the launcher's
+ * embedded Felix, where it finds the providers (and the local task) as services.
+ */
+module io.rsyscall4j.cli {
+    requires io.rsyscall4j.api;
+    requires info.picocli;
+    requires static osgi.core;
+    requires static org.osgi.service.component.annotations;
+
+    opens io.rsyscall4j.cli to info.picocli;
+}

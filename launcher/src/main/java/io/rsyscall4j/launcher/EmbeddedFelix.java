@@ -1,0 +1,199 @@
+package io.rsyscall4j.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToIntFunction;
+import java.util.stream.Stream;
+import org.apache.felix.framework.FrameworkFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * A Felix framework that lives as long as one command: its cache is a fresh temporary directory,
+ * deleted when the framework stops (or the JVM exits), so a run leaves nothing behind and two runs
+ * never share state.
+ *
+ * <p>Bundles come from the jar itself ({@code bundles/}, in the order of {@code bundles.list}).
+ * A bundle that cannot resolve on this JVM — {@code provider-ffm} on Java 17, which requires
+ * JavaSE 22 — is left installed and unresolved; the others start, and JNA serves.
+ */
+final class EmbeddedFelix implements AutoCloseable {
+    private static final String BUNDLE_LIST = "bundles.list";
+    private static final String CLI_FILTER = "(&(objectClass=java.util.function.ToIntFunction)(rsyscall4j.cli=main))";
+    private static final long SERVICE_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
+    private static final long STOP_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(10);
+
+    private final Framework framework;
+    private final Path cache;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread cleanupAtExit;
+
+    private EmbeddedFelix(Framework framework, Path cache) {
+        this.framework = framework;
+        this.cache = cache;
+        this.cleanupAtExit = new Thread(this::stopQuietly, "rsyscall4j-felix-cleanup");
+    }
+
+    static EmbeddedFelix start() {
+        Path cache;
+        try {
+            cache = Files.createTempDirectory("rsyscall4j-felix-");
+        } catch (IOException e) {
+            throw new LaunchFailure("cannot create the framework cache directory", e);
+        }
+        if (System.getProperty("jna.tmpdir") == null) {
+            // JNA unpacks its native library here: deleted with the cache, not left in ~/.cache.
+            System.setProperty("jna.tmpdir", cache.resolve("jna").toString());
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, cache.toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        config.put("felix.log.level", "1");
+        EmbeddedFelix felix = new EmbeddedFelix(new FrameworkFactory().newFramework(config), cache);
+        Runtime.getRuntime().addShutdownHook(felix.cleanupAtExit);
+        try {
+            felix.boot();
+        } catch (RuntimeException e) {
+            felix.close();
+            throw e;
+        }
+        return felix;
+    }
+
+    private void boot() {
+        try {
+            framework.init();
+            BundleContext context = framework.getBundleContext();
+            List<Bundle> installed = new ArrayList<>();
+            for (String name : bundleNames()) {
+                try (InputStream in = resource("bundles/" + name)) {
+                    installed.add(context.installBundle("rsyscall4j:bundles/" + name, in));
+                }
+            }
+            framework.start();
+            framework.adapt(FrameworkWiring.class).resolveBundles(installed);
+            for (Bundle b : installed) {
+                boolean fragment = (b.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+                if (!fragment && b.getState() == Bundle.RESOLVED) {
+                    b.start();
+                }
+            }
+        } catch (BundleException e) {
+            throw new LaunchFailure("cannot start the embedded OSGi framework", e);
+        } catch (IOException e) {
+            throw new LaunchFailure("cannot read the bundles inside the launcher jar", e);
+        }
+    }
+
+    /** The command line bundle's service: arguments in, exit status out. */
+    @SuppressWarnings("unchecked")
+    ToIntFunction<String[]> commandLine() {
+        Filter filter;
+        try {
+            filter = FrameworkUtil.createFilter(CLI_FILTER);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(framework.getBundleContext(), filter, null);
+        tracker.open();
+        try {
+            Object service = tracker.waitForService(SERVICE_TIMEOUT_MILLIS);
+            if (service == null) {
+                throw new LaunchFailure("the command line bundle io.rsyscall4j.cli did not start within "
+                        + SERVICE_TIMEOUT_MILLIS + " ms", null);
+            }
+            return (ToIntFunction<String[]>) service;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchFailure("interrupted while waiting for the command line bundle", e);
+        } finally {
+            tracker.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupAtExit);
+        } catch (IllegalStateException alreadyExiting) {
+            // the hook is running or has run: it did the same work
+        }
+    }
+
+    private void stopQuietly() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            framework.stop();
+            framework.waitForStop(STOP_TIMEOUT_MILLIS);
+        } catch (BundleException e) {
+            System.err.println("rsyscall4j: stopping the embedded framework failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            deleteTree(cache);
+        }
+    }
+
+    private static List<String> bundleNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(resource(BUNDLE_LIST), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                String name = line.strip();
+                if (!name.isEmpty() && !name.startsWith("#")) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+
+    private static InputStream resource(String name) throws IOException {
+        InputStream in = EmbeddedFelix.class.getResourceAsStream(name.startsWith("bundles/") ? "/" + name : name);
+        if (in == null) {
+            throw new IOException(name + " is missing from the launcher jar");
+        }
+        return in;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("rsyscall4j: could not delete the framework cache " + root + ": " + e.getMessage());
+        }
+    }
+}
