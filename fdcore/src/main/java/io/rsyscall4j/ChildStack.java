@@ -1,0 +1,147 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The JVM memory one child task owns: its stack, the words {@code clone} writes, and the buffers
+ * the JVM uses to talk to it. One anonymous mapping, unmapped only once the child is known to be
+ * done with it (rsyscall never frees a child's stack).
+ *
+ * <p>Every child shares the JVM's address space ({@code CLONE_VM}), so these JVM addresses are the
+ * child's addresses too: the kernel writes the pidfd and clears the futex word here, the child
+ * runs its server on the stack here, and pointer arguments of syscalls run in the child may point
+ * anywhere in JVM memory.
+ *
+ * <p>Layout, from the base:
+ * <pre>
+ *     0  int  ctid: 1 until the kernel clears it (and futex-wakes it) when the child exits or execs
+ *     4  int  ptid: where CLONE_PIDFD stores the pidfd number
+ *     8  int[2]   socketpair result
+ *    64  ...  scratch for syscalls made on the child's behalf ({@link #scratch()}, 4032 bytes)
+ *  4096  ...  request and result buffers of the connection ({@link #io()}, 4096 bytes)
+ *  8192  ...  the child's stack, growing down from base + 16384
+ * </pre>
+ * The server needs under 200 bytes of stack; all signals stay blocked in the child, so no JVM
+ * signal handler ever runs on it.
+ */
+final class ChildStack {
+    static final long SIZE = 16384;
+    static final long SCRATCH_SIZE = 4032;
+    static final long IO_SIZE = 4096;
+    private static final long CTID = 0;
+    private static final long PTID = 4;
+    private static final long PAIR = 8;
+    private static final long SCRATCH = 64;
+    private static final long IO = 4096;
+
+    private static final int PROT_READ_WRITE = 0x3;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_STACK = 0x20000;
+
+    private final SyscallInterface local;
+    private final long base;
+    private boolean freed;
+
+    private ChildStack(SyscallInterface local, long base) {
+        this.local = local;
+        this.base = base;
+    }
+
+    /** Maps a fresh region through the JVM's own provider. */
+    static ChildStack allocate(SyscallInterface local) throws SyscallException {
+        long base = local.syscall(Sys.MMAP, 0, SIZE, PROT_READ_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        return new ChildStack(local, base);
+    }
+
+    /**
+     * Puts the entry frame on the stack and arms the futex word; returns the stack pointer to give
+     * {@code clone}. The frame is what both {@code spawn} and a nested clone's {@code ret} pop:
+     * the trampoline's address, then the server's socket number.
+     */
+    long prepare(long trampoline, int serverFd) {
+        long top = base + SIZE;
+        putLong(top - 16, trampoline);
+        putLong(top - 8, serverFd);
+        putInt(CTID, 1);
+        putInt(PTID, -1);
+        return top - 16;
+    }
+
+    long ctidAddress() {
+        return base + CTID;
+    }
+
+    long ptidAddress() {
+        return base + PTID;
+    }
+
+    long pairAddress() {
+        return base + PAIR;
+    }
+
+    long scratch() {
+        return base + SCRATCH;
+    }
+
+    long io() {
+        return base + IO;
+    }
+
+    /**
+     * Whether the kernel has cleared the futex word: the child exited or exec'd, and will never
+     * touch this memory again.
+     */
+    boolean childDone() {
+        return getInt(CTID) == 0;
+    }
+
+    int ptid() {
+        return getInt(PTID);
+    }
+
+    int pair(int i) {
+        return getInt(PAIR + 4L * i);
+    }
+
+    /**
+     * Unmaps the region. Only once {@link #childDone()}: a child still running would fault (or
+     * worse, run on memory the JVM reused).
+     */
+    synchronized void free() throws SyscallException {
+        if (freed) {
+            return;
+        }
+        if (!childDone()) {
+            throw new IllegalStateException("child stack at 0x" + Long.toHexString(base) + " is still in use");
+        }
+        freed = true;
+        local.syscall(Sys.MUNMAP, base, SIZE);
+    }
+
+    /** Unmaps the region of a child that was never made. */
+    void freeUnused() throws SyscallException {
+        putInt(CTID, 0);
+        free();
+    }
+
+    private void putLong(long address, long value) {
+        byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+        local.writeMemory(address, b, 0, 8);
+    }
+
+    private void putInt(long offset, int value) {
+        byte[] b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
+        local.writeMemory(base + offset, b, 0, 4);
+    }
+
+    private int getInt(long offset) {
+        byte[] b = new byte[4];
+        local.readMemory(base + offset, b, 0, 4);
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+}

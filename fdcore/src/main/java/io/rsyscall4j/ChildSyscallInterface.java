@@ -1,0 +1,314 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallHangup;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.api.SyscallSendError;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs syscalls inside a child task, by sending each one to the child's syscall server over an
+ * {@code AF_UNIX} stream socket: a 56-byte request {@code {int64 nr; int64 args[6]}}, answered by
+ * the 8-byte raw kernel result, as in rsyscall.
+ *
+ * <p><b>Pointer arguments</b> need no copying: every child is made with {@code CLONE_VM}, so it
+ * shares the JVM's address space and a JVM address means the same memory in the child.
+ * {@link #readMemory} and {@link #writeMemory} therefore go straight to the JVM's own provider.
+ * (rsyscall streams the bytes over the connection instead, for children in other address spaces;
+ * rsyscall4j makes none.) After a successful {@code execve} the child has a new address space,
+ * but then it also has no syscall server, and every call fails.
+ *
+ * <p><b>Threads.</b> Calls from several Java threads are serialised: one request is in flight at a
+ * time, so each answer belongs to the only caller waiting. {@link #pipeline} sends several
+ * requests in one write, for a caller that needs many small syscalls in a row.
+ *
+ * <p><b>Death is seen, never waited out.</b> While waiting for an answer the JVM polls the socket
+ * together with the child's pidfd. Three ways the child can stop answering, and how each is seen:
+ * <ul>
+ * <li>it dies (SIGKILL, {@code exit}): the pidfd becomes readable. EOF on the socket is not enough,
+ *     because a child made with {@code CLONE_FILES} keeps both socket ends in the table it shares
+ *     with the JVM;
+ * <li>it execs: the kernel clears the {@code CLONE_CHILD_CLEARTID} word at exec (and at exit),
+ *     and the JVM reads that word whenever the poll times out: every millisecond while an
+ *     {@code execve} is pending, every 100 ms otherwise (the word is also checked before each
+ *     send). The exec also closes the server's {@code CLOEXEC} socket, which gives EOF when no
+ *     other table holds a copy;
+ * <li>the socket is shut down ({@link #close}): EOF.
+ * </ul>
+ * The call then raises {@link SyscallHangup} (the request was sent; it may or may not have run:
+ * for {@code exit} and {@code execve} that means it did) or {@link SyscallSendError} (nothing was
+ * sent), and every later call raises {@link SyscallSendError} at once.
+ */
+final class ChildSyscallInterface implements SyscallInterface {
+    static final int REQUEST_SIZE = 56;
+    static final int RESULT_SIZE = 8;
+    /** Requests one {@link #pipeline} write carries; longer lists go in several rounds. */
+    static final int MAX_PIPELINE = 63;
+
+    private static final long RESULTS = (long) MAX_PIPELINE * REQUEST_SIZE;
+    private static final long POLLFDS = RESULTS + (long) MAX_PIPELINE * RESULT_SIZE;
+    private static final short POLLIN = 0x1;
+    private static final short POLLOUT = 0x4;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int SHUT_RDWR = 2;
+    private static final int EXEC_POLL_MS = 1;
+    private static final int IDLE_POLL_MS = 100;
+
+    private final SyscallInterface local;
+    private final int socket;
+    private final int pidfd;
+    private final int pid;
+    private final ChildStack stack;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile String gone;
+    private boolean socketClosed;
+
+    /**
+     * @param local the JVM's own provider, which makes the socket I/O
+     * @param socket the JVM's end of the connection, {@code O_NONBLOCK}; owned from now on
+     * @param pidfd a pidfd of the child in the JVM's table; not owned
+     * @param pid the child's pid, for messages
+     * @param stack the child's memory: the I/O buffers and the futex word
+     */
+    ChildSyscallInterface(SyscallInterface local, int socket, int pidfd, int pid, ChildStack stack) {
+        this.local = local;
+        this.socket = socket;
+        this.pidfd = pidfd;
+        this.pid = pid;
+        this.stack = stack;
+    }
+
+    @Override
+    public long syscall(Sys nr, long... args) throws SyscallException {
+        SyscallRequest request = SyscallRequest.of(nr, args);
+        long raw = pipeline(List.of(request))[0];
+        if (raw < 0 && raw >= -4095) {
+            throw ErrnoException.of(nr, (int) -raw, args);
+        }
+        return raw;
+    }
+
+    /**
+     * Sends {@code requests} back to back and returns their raw results in order (-4095..-1 is
+     * -errno; nothing is thrown for those). The server runs them one after the other, exactly as
+     * if sent one at a time, but the whole list costs one round trip per {@link #MAX_PIPELINE}.
+     * If the child dies part way, the requests it answered are lost with the exception.
+     */
+    long[] pipeline(List<SyscallRequest> requests) throws SyscallException {
+        long[] results = new long[requests.size()];
+        lock.lock();
+        try {
+            for (int from = 0; from < results.length; from += MAX_PIPELINE) {
+                int n = Math.min(MAX_PIPELINE, results.length - from);
+                List<SyscallRequest> round = requests.subList(from, from + n);
+                send(round);
+                receive(round, results, from);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return results;
+    }
+
+    private void send(List<SyscallRequest> round) throws SyscallException {
+        if (gone == null && stack.childDone()) {
+            gone = "it exited or exec'd";
+        }
+        if (gone != null) {
+            throw new SyscallSendError(describe(round.get(0)) + ": child task " + pid + " is gone: " + gone);
+        }
+        ByteBuffer wire = ByteBuffer.allocate(round.size() * REQUEST_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (SyscallRequest r : round) {
+            wire.putLong(r.nr().number());
+            for (int i = 0; i < MAX_ARGS; i++) {
+                wire.putLong(r.arg(i));
+            }
+        }
+        byte[] bytes = wire.array();
+        long buf = stack.io();
+        local.writeMemory(buf, bytes, 0, bytes.length);
+        int sent = 0;
+        while (sent < bytes.length) {
+            try {
+                sent += (int) local.syscall(Sys.SENDTO, socket, buf + sent, bytes.length - sent, MSG_NOSIGNAL, 0, 0);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EAGAIN) {
+                    if (!awaitSocket(POLLOUT, IDLE_POLL_MS)) {
+                        String why = gone;
+                        if (sent < REQUEST_SIZE) {
+                            throw new SyscallSendError(describe(round.get(0)) + ": child task " + pid + " is gone: " + why);
+                        }
+                        throw hangup(round.get(0), why);
+                    }
+                    continue;
+                }
+                if (e.errno() == Errno.EINTR) {
+                    continue;
+                }
+                String why = "sending failed: " + e.getMessage();
+                gone = why;
+                if (sent < REQUEST_SIZE) {
+                    throw new SyscallSendError(describe(round.get(0)) + ": child task " + pid + ": " + why, e);
+                }
+                throw new SyscallHangup(describe(round.get(0)) + ": child task " + pid + ": " + why, e);
+            }
+        }
+    }
+
+    private void receive(List<SyscallRequest> round, long[] results, int from) throws SyscallException {
+        boolean exec = round.stream().anyMatch(r -> r.nr() == Sys.EXECVE || r.nr() == Sys.EXECVEAT);
+        int timeout = exec ? EXEC_POLL_MS : IDLE_POLL_MS;
+        int want = round.size() * RESULT_SIZE;
+        long buf = stack.io() + RESULTS;
+        int got = 0;
+        while (got < want) {
+            long n;
+            try {
+                n = local.syscall(Sys.READ, socket, buf + got, want - got);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EAGAIN) {
+                    if (!awaitSocket(POLLIN, timeout)) {
+                        SyscallRequest pending = round.get(got / RESULT_SIZE);
+                        throw hangup(pending, gone);
+                    }
+                    continue;
+                }
+                if (e.errno() == Errno.EINTR) {
+                    continue;
+                }
+                gone = "receiving failed: " + e.getMessage();
+                throw hangup(round.get(got / RESULT_SIZE), gone);
+            }
+            if (n == 0) {
+                gone = "its end of the connection closed";
+                throw hangup(round.get(got / RESULT_SIZE), gone);
+            }
+            got += (int) n;
+        }
+        byte[] bytes = new byte[want];
+        local.readMemory(buf, bytes, 0, want);
+        ByteBuffer wire = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < round.size(); i++) {
+            results[from + i] = wire.getLong();
+        }
+    }
+
+    /**
+     * Waits until the socket is ready for {@code events}, or the child is seen gone (then returns
+     * false, with {@link #gone} set). Readiness of the socket wins over death: an answer written
+     * just before dying is still read.
+     */
+    private boolean awaitSocket(short events, int timeoutMs) throws SyscallException {
+        long fds = stack.io() + POLLFDS;
+        ByteBuffer pollfds = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        pollfds.putInt(socket).putShort(events).putShort((short) 0);
+        pollfds.putInt(pidfd).putShort(POLLIN).putShort((short) 0);
+        while (true) {
+            local.writeMemory(fds, pollfds.array(), 0, 16);
+            long ready;
+            try {
+                ready = local.syscall(Sys.POLL, fds, 2, timeoutMs);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EINTR) {
+                    continue;
+                }
+                throw e;
+            }
+            if (ready == 0) {
+                if (stack.childDone()) {
+                    gone = "it exited or exec'd";
+                    return false;
+                }
+                continue;
+            }
+            byte[] out = new byte[16];
+            local.readMemory(fds, out, 0, 16);
+            ByteBuffer revents = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+            short socketEvents = revents.getShort(6);
+            short pidfdEvents = revents.getShort(14);
+            if (socketEvents != 0) {
+                // readable, writable, or hung up / in error: the next read or send says which.
+                return true;
+            }
+            if (pidfdEvents != 0) {
+                gone = "it died";
+                return false;
+            }
+        }
+    }
+
+    private SyscallHangup hangup(SyscallRequest pending, String why) {
+        return new SyscallHangup(describe(pending) + ": child task " + pid + " stopped answering: " + why);
+    }
+
+    private static String describe(SyscallRequest r) {
+        return r.nr().syscallName();
+    }
+
+    /**
+     * Ends the connection: shuts the socket down, so a waiting call and the child's server both
+     * see EOF (the server then exits, even when other copies of its socket stay open in a shared
+     * table), and closes the JVM's end once no call is using it. Idempotent.
+     */
+    void close() throws SyscallException {
+        if (gone == null) {
+            gone = "its connection was closed";
+        }
+        try {
+            local.syscall(Sys.SHUTDOWN, socket, SHUT_RDWR);
+        } catch (ErrnoException e) {
+            // ENOTCONN: the peer is already gone. Closing below is what matters.
+        }
+        lock.lock();
+        try {
+            if (!socketClosed) {
+                socketClosed = true;
+                local.syscall(Sys.CLOSE, socket);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether calls can still reach the child (as far as the JVM has seen). */
+    boolean isConnected() {
+        return gone == null && !stack.childDone();
+    }
+
+    int pid() {
+        return pid;
+    }
+
+    /** The JVM's end of the connection. */
+    int socketFd() {
+        return socket;
+    }
+
+    /** Memory of the child is the JVM's memory ({@code CLONE_VM}). */
+    @Override
+    public void writeMemory(long address, byte[] src, int off, int len) {
+        local.writeMemory(address, src, off, len);
+    }
+
+    /** Memory of the child is the JVM's memory ({@code CLONE_VM}). */
+    @Override
+    public void readMemory(long address, byte[] dst, int off, int len) {
+        local.readMemory(address, dst, off, len);
+    }
+
+    @Override
+    public String provider() {
+        return "child(" + local.provider() + ")";
+    }
+
+    @Override
+    public String toString() {
+        return "SyscallInterface[" + provider() + ", pid " + pid + "]";
+    }
+}

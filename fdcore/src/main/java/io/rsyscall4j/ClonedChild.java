@@ -1,0 +1,256 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A process rsyscall4j made with {@code clone}, from its birth to its reaping: its pid, a pidfd in
+ * the JVM's table, its memory, the connection to its syscall server, and the task that made it
+ * (the only one that can reap it).
+ *
+ * <p>Nothing of it is released before the process is reaped: the pidfd names the process (and
+ * not a reused pid) until then, and the memory is the process's stack until the kernel has
+ * cleared its futex word.
+ */
+final class ClonedChild {
+    private static final System.Logger LOG = System.getLogger(ClonedChild.class.getName());
+    private static final int P_PID = 1;
+    private static final int P_PIDFD = 3;
+    private static final int WEXITED = 4;
+    private static final int WNOHANG = 1;
+    private static final int CLD_EXITED = 1;
+    static final int SIGKILL = 9;
+
+    private final SyscallInterface local;
+    private final ClonedChild parent;
+    private final int pid;
+    private final int pidfd;
+    private final ChildStack stack;
+    private final ChildSyscallInterface sysif;
+    private final boolean sharesParentTable;
+    private int serverFdInParentTable;
+    private Integer status;
+
+    /**
+     * @param parent the child whose server made this one, or {@code null} when the JVM did
+     * @param serverFdInParentTable the child's socket end as it stays in the parent's table (made
+     *     with {@code CLONE_FILES}: it is the very fd the child serves on), or -1
+     */
+    ClonedChild(SyscallInterface local, ClonedChild parent, int pid, int pidfd, ChildStack stack,
+            ChildSyscallInterface sysif, boolean sharesParentTable, int serverFdInParentTable) {
+        this.local = local;
+        this.parent = parent;
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.stack = stack;
+        this.sysif = sysif;
+        this.sharesParentTable = sharesParentTable;
+        this.serverFdInParentTable = serverFdInParentTable;
+    }
+
+    int pid() {
+        return pid;
+    }
+
+    /** The child's pidfd, in the JVM's fd table. Valid until the child is reaped. */
+    int pidfd() {
+        return pidfd;
+    }
+
+    ChildSyscallInterface sysif() {
+        return sysif;
+    }
+
+    ChildStack stack() {
+        return stack;
+    }
+
+    /** The child whose server made this one, or {@code null} when the JVM did. */
+    ClonedChild parent() {
+        return parent;
+    }
+
+    /** Whether this child was made with {@code CLONE_FILES}. */
+    boolean sharesParentTable() {
+        return sharesParentTable;
+    }
+
+    /** The server's socket number in the parent's table, while it is still open there; else -1. */
+    synchronized int serverFdInParentTable() {
+        return serverFdInParentTable;
+    }
+
+    /**
+     * Forgets the server socket's number in the parent's table, for a caller that has taken over
+     * closing it (or knows it is closed). Returns the number, or -1.
+     */
+    synchronized int takeServerFdInParentTable() {
+        int fd = serverFdInParentTable;
+        serverFdInParentTable = -1;
+        return fd;
+    }
+
+    /** Sends {@code signal} through the pidfd: never to a reused pid. No-op once reaped. */
+    synchronized void kill(int signal) throws SyscallException {
+        if (status != null) {
+            return;
+        }
+        try {
+            local.syscall(Sys.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Waits for the process to end, reaps it and releases everything it held; returns its exit
+     * status, or 128 + the signal that killed it (as a shell reports it). Later calls return the
+     * same status.
+     *
+     * <p>The JVM reaps the children it made itself (through the pidfd: {@code waitid(P_PIDFD)});
+     * a child's children can only be reaped by that child, so their {@code waitid} runs in the
+     * parent's server. If the parent is gone too, the grandchild was reparented and reaped by init,
+     * killed by its parent-death signal: that status (128 + SIGKILL) is reported.
+     */
+    synchronized int waitFor() throws SyscallException {
+        if (status != null) {
+            return status;
+        }
+        long info = stack.scratch();
+        local.writeMemory(info, new byte[128], 0, 128);
+        int result;
+        if (parent == null) {
+            while (true) {
+                try {
+                    local.syscall(Sys.WAITID, P_PIDFD, pidfd, info, WEXITED, 0);
+                    break;
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EINTR) {
+                        throw e.withSubject("pid " + pid);
+                    }
+                }
+            }
+            result = decode(info);
+        } else {
+            result = waitThroughParent(info);
+        }
+        status = result;
+        release();
+        return result;
+    }
+
+    /** Reaps the process if it has ended; returns whether it has (and then released it). */
+    synchronized boolean tryReap() throws SyscallException {
+        if (status != null) {
+            return true;
+        }
+        if (parent != null) {
+            if (!stack.childDone()) {
+                return false;
+            }
+            waitFor();
+            return true;
+        }
+        long info = stack.scratch();
+        local.writeMemory(info, new byte[128], 0, 128);
+        local.syscall(Sys.WAITID, P_PIDFD, pidfd, info, WEXITED | WNOHANG, 0);
+        if (readInt(info, 16) == 0) {
+            return false; // si_pid 0: not ended yet
+        }
+        status = decode(info);
+        release();
+        return true;
+    }
+
+    private int waitThroughParent(long info) throws SyscallException {
+        try {
+            parent.sysif().syscall(Sys.WAITID, P_PID, pid, info, WEXITED, 0);
+            return decode(info);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ECHILD) {
+                throw e.withSubject("pid " + pid);
+            }
+        } catch (SyscallException parentGone) {
+            // the parent is gone; fall through
+        }
+        awaitPidfd();
+        return 128 + SIGKILL;
+    }
+
+    /** Blocks until the pidfd is readable: the process has ended. */
+    private void awaitPidfd() throws SyscallException {
+        long pollfd = stack.scratch();
+        byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(pidfd).putShort((short) 1).array();
+        while (true) {
+            local.writeMemory(pollfd, b, 0, 8);
+            try {
+                if (local.syscall(Sys.POLL, pollfd, 1, -1) > 0) {
+                    return;
+                }
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private int decode(long info) {
+        int code = readInt(info, 8);
+        int st = readInt(info, 24);
+        return code == CLD_EXITED ? st : 128 + st;
+    }
+
+    private int readInt(long address, long offset) {
+        byte[] b = new byte[4];
+        local.readMemory(address + offset, b, 0, 4);
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
+    /**
+     * After reaping: close the connection, the server's socket left in the parent's table, the
+     * pidfd, and unmap the stack. Failures are logged, not thrown: the process is gone and each
+     * resource is released independently.
+     */
+    private void release() {
+        try {
+            sysif.close();
+        } catch (SyscallException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the connection to child " + pid, e);
+        }
+        int serverFd = takeServerFdInParentTable();
+        if (serverFd >= 0) {
+            try {
+                if (parent == null) {
+                    local.syscall(Sys.CLOSE, serverFd);
+                } else if (parent.sysif().isConnected()) {
+                    parent.sysif().syscall(Sys.CLOSE, serverFd);
+                }
+            } catch (SyscallException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid + "'s socket in its parent's table", e);
+            }
+        }
+        try {
+            local.syscall(Sys.CLOSE, pidfd);
+        } catch (SyscallException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the pidfd of child " + pid, e);
+        }
+        try {
+            stack.free();
+        } catch (SyscallException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "unmapping the stack of child " + pid, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClonedChild[pid " + pid + (parent == null ? "" : ", parent " + parent.pid) + "]";
+    }
+}

@@ -1,0 +1,262 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Makes child tasks: processes that share the JVM's memory and run the syscall server of
+ * {@link ChildCode} on a socket, as rsyscall's {@code clone_child_task} does.
+ *
+ * <p>Every child is cloned with {@code CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD},
+ * plus {@code CLONE_FILES} on request:
+ * <ul>
+ * <li>{@code CLONE_VM}, as rsyscall always does: pointer arguments need no copying (see
+ *     {@link ChildSyscallInterface}), and clone costs the same whatever the heap size, where a
+ *     fork-like clone copies the page tables of the whole JVM;
+ * <li>{@code CLONE_PIDFD}: the pidfd signals death even when the server's socket has copies in a
+ *     shared table, and names the process without pid reuse races;
+ * <li>{@code CLONE_CHILD_CLEARTID}: the kernel clears that word when the child execs or exits, which
+ *     is how an exec is seen and when the child's stack may be unmapped;
+ * <li>{@code SIGCHLD}: the child is an ordinary child of the JVM, reaped with {@code waitid}.
+ * </ul>
+ *
+ * <p>The JVM clones its own children on one long-lived platform thread, never the caller's:
+ * {@code PR_SET_PDEATHSIG} fires when the <em>thread</em> that made the child exits, so a child
+ * cloned from a short-lived thread (or a virtual thread's carrier) would be killed with it.
+ * Children of children are cloned by their parent's server, whose thread is the parent itself.
+ */
+final class Spawner {
+    static final long CLONE_VM = 0x100;
+    static final long CLONE_FILES = 0x400;
+    static final long CLONE_PIDFD = 0x1000;
+    static final long CLONE_CHILD_CLEARTID = 0x200000;
+    static final long SIGCHLD = 17;
+    private static final long BASE_FLAGS = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
+
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int F_SETFL = 4;
+    private static final int O_NONBLOCK = 0x800;
+
+    private static final BlockingQueue<Runnable> WORK = new LinkedBlockingQueue<>();
+
+    static {
+        Thread thread = new Thread(Spawner::serve, "rsyscall4j-spawner");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private Spawner() {}
+
+    /** The spawner thread's loop. It must never end: its children would all die with it. */
+    private static void serve() {
+        while (true) {
+            try {
+                WORK.take().run();
+            } catch (Throwable t) {
+                // take() is never interrupted here, and every job catches its own failures;
+                // whatever happens, the thread stays alive for the children it made.
+            }
+        }
+    }
+
+    /**
+     * Makes a child of the JVM. The clone runs on the spawner thread; the rest here.
+     *
+     * @param local the JVM's own provider
+     * @param files share the JVM's fd table ({@code CLONE_FILES})
+     */
+    static ClonedChild cloneLocal(SyscallInterface local, boolean files) throws SyscallException {
+        ChildCode code = ChildCode.load(local);
+        ChildStack stack = ChildStack.allocate(local);
+        int a;
+        int b;
+        try {
+            local.syscall(Sys.SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stack.pairAddress());
+            a = stack.pair(0);
+            b = stack.pair(1);
+        } catch (SyscallException | RuntimeException e) {
+            freeQuietly(stack, e);
+            throw e;
+        }
+        long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
+        long pid;
+        try {
+            local.syscall(Sys.FCNTL, a, F_SETFL, O_NONBLOCK);
+            long sp = stack.prepare(code.trampoline(), b);
+            pid = onSpawnerThread(() -> local.callFunction(
+                    code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0));
+            if (pid < 0) {
+                throw ErrnoException.of(Sys.CLONE, (int) -pid);
+            }
+        } catch (SyscallException | RuntimeException e) {
+            closeQuietly(local, a, e);
+            closeQuietly(local, b, e);
+            freeQuietly(stack, e);
+            throw e;
+        }
+        int pidfd = stack.ptid();
+        ChildSyscallInterface sysif = new ChildSyscallInterface(local, a, pidfd, (int) pid, stack);
+        ClonedChild child = new ClonedChild(local, null, (int) pid, pidfd, stack, sysif, files, files ? b : -1);
+        if (!files) {
+            try {
+                // The child's table is a copy of the JVM's: drop its copy of the JVM's end (or it
+                // would never see EOF), and the JVM's copy of the child's end.
+                local.syscall(Sys.CLOSE, b);
+                sysif.syscall(Sys.CLOSE, a);
+            } catch (SyscallException | RuntimeException e) {
+                abandon(child, e);
+                throw e;
+            }
+        }
+        return child;
+    }
+
+    /**
+     * Makes a child of {@code parent}: the socket pair and the clone run in the parent's server
+     * (so the new child's table derives from the parent's, and its parent-death signal follows the
+     * parent), and the JVM takes its own copies of the new child's socket end and pidfd with
+     * {@code pidfd_getfd}, closing the parent's.
+     */
+    static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files) throws SyscallException {
+        ChildCode code = ChildCode.load(local);
+        SyscallInterface p = parent.sysif();
+        ChildStack stack = ChildStack.allocate(local);
+        int a;
+        int b;
+        try {
+            p.syscall(Sys.SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stack.pairAddress());
+            a = stack.pair(0);
+            b = stack.pair(1);
+        } catch (SyscallException | RuntimeException e) {
+            freeQuietly(stack, e);
+            throw e;
+        }
+        int ours = -1;
+        long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
+        long pid;
+        try {
+            ours = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), a, 0);
+            local.syscall(Sys.FCNTL, ours, F_SETFL, O_NONBLOCK);
+            long sp = stack.prepare(code.trampoline(), b);
+            pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+        } catch (SyscallException | RuntimeException e) {
+            if (ours >= 0) {
+                closeQuietly(local, ours, e);
+            }
+            closeQuietly(p, a, e);
+            closeQuietly(p, b, e);
+            freeQuietly(stack, e);
+            throw e;
+        }
+        int pidfd = -1;
+        ChildSyscallInterface sysif = null;
+        try {
+            int parentsPidfd = stack.ptid();
+            pidfd = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), parentsPidfd, 0);
+            sysif = new ChildSyscallInterface(local, ours, pidfd, (int) pid, stack);
+            p.syscall(Sys.CLOSE, parentsPidfd);
+            p.syscall(Sys.CLOSE, a);
+            if (!files) {
+                p.syscall(Sys.CLOSE, b);
+                sysif.syscall(Sys.CLOSE, a);
+            }
+        } catch (SyscallException | RuntimeException e) {
+            if (sysif == null) {
+                // Without a pidfd of our own the child cannot be watched: kill it through its
+                // parent and reap it there.
+                killThroughParent(p, (int) pid, stack, e);
+                closeQuietly(local, ours, e);
+                closeQuietly(p, a, e);
+                closeQuietly(p, b, e);
+                throw e;
+            }
+            abandon(new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, files, files ? b : -1), e);
+            throw e;
+        }
+        return new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, files, files ? b : -1);
+    }
+
+    private static void killThroughParent(SyscallInterface p, int pid, ChildStack stack, Exception failure) {
+        try {
+            p.syscall(Sys.KILL, pid, ClonedChild.SIGKILL);
+            p.syscall(Sys.WAITID, 1, pid, stack.scratch(), 4, 0);
+            stack.free();
+        } catch (SyscallException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** A child that could not be set up: kill it, reap it, release it. */
+    private static void abandon(ClonedChild child, Exception failure) {
+        try {
+            child.kill(ClonedChild.SIGKILL);
+            child.waitFor();
+        } catch (SyscallException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static long onSpawnerThread(SpawnCall call) throws SyscallException {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        WORK.add(() -> {
+            try {
+                result.complete(call.run());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    // The clone may already be under way: its child must not be lost.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException) {
+                        throw (RuntimeException) cause;
+                    }
+                    if (cause instanceof Error) {
+                        throw (Error) cause;
+                    }
+                    throw new IllegalStateException("spawning a child failed", cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SpawnCall {
+        long run();
+    }
+
+    private static void closeQuietly(SyscallInterface sysif, int fd, Exception failure) {
+        try {
+            sysif.syscall(Sys.CLOSE, fd);
+        } catch (SyscallException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static void freeQuietly(ChildStack stack, Exception failure) {
+        try {
+            stack.freeUnused();
+        } catch (SyscallException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.rsyscall4j;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/** Shared by the child-task tests: the real providers, /proc readers, and waiting with a deadline. */
+final class ChildTestSupport {
+    private ChildTestSupport() {}
+
+    /** Both real providers, found the way applications find them. */
+    static Stream<SyscallInterface> providers() {
+        List<SyscallInterface> all = ServiceLoader.load(SyscallInterface.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .sorted((x, y) -> x.provider().compareTo(y.provider()))
+                .toList();
+        if (all.stream().map(SyscallInterface::provider).toList().equals(List.of("ffm", "jna"))) {
+            return all.stream();
+        }
+        throw new AssertionError("expected the ffm and jna providers on the test path, found " + all);
+    }
+
+    /** Fd number -> link target, as /proc/{pid}/fd shows the table of that process. */
+    static Map<Integer, String> fds(long pid) {
+        Map<Integer, String> out = new TreeMap<>();
+        Path dir = Path.of("/proc/" + pid + "/fd");
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                try {
+                    out.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                } catch (IOException closedMeanwhile) {
+                    // the fd went away while listing (e.g. the listing's own directory fd)
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** The link target of fd {@code n} of process {@code pid}, or null if it has no such fd. */
+    static String link(long pid, int n) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + n)).toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The fds of this JVM that the child machinery makes: sockets, pipes, pidfds. */
+    static Map<Integer, String> kernelObjectFds() {
+        Map<Integer, String> all = fds(ProcessHandle.current().pid());
+        all.values().removeIf(v -> !(v.startsWith("socket:") || v.startsWith("pipe:") || v.contains("pidfd")));
+        return all;
+    }
+
+    /** A field of /proc/{pid}/status, e.g. "SigBlk". */
+    static String status(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith(field + ":")) {
+                    return line.substring(field.length() + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("no " + field + " in /proc/" + pid + "/status");
+    }
+
+    /** Waits (parking, no sleep) until {@code condition} holds; fails with {@code what} at the deadline. */
+    static void await(String what, Duration deadline, BooleanSupplier condition) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - end > 0) {
+                fail("not within " + deadline + ": " + what);
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** A page of JVM memory for syscall arguments; a child sees it too (CLONE_VM). */
+    static long page(SyscallInterface local) throws SyscallException {
+        return local.syscall(Sys.MMAP, 0, 4096, 3, 0x22, -1, 0);
+    }
+
+    static void unmap(SyscallInterface local, long page) throws SyscallException {
+        local.syscall(Sys.MUNMAP, page, 4096);
+    }
+
+    /** A C string at {@code address}. */
+    static void putString(SyscallInterface sysif, long address, String s) {
+        byte[] b = (s + "\0").getBytes(StandardCharsets.UTF_8);
+        sysif.writeMemory(address, b, 0, b.length);
+    }
+
+    static int getInt(SyscallInterface sysif, long address) {
+        byte[] b = new byte[4];
+        sysif.readMemory(address, b, 0, 4);
+        return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
+    }
+}
