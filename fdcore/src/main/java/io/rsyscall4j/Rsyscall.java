@@ -1,6 +1,170 @@
 package io.rsyscall4j;
 
-/** Entry point: the JVM's own task. (Filled in by the fdcore lifecycle issue.) */
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.fd.AddressSpace;
+import io.rsyscall4j.fd.FDTable;
+import io.rsyscall4j.fd.FileDescriptor;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+/**
+ * Entry point: the JVM's own task.
+ *
+ * <p>The JVM is one process with one fd table, so there is one {@link FDTable} for it, and every
+ * local task is in it — as rsyscall's threads share their process's table. {@code local("ffm")}
+ * and {@code local("jna")} are two tasks of that table that make their syscalls through different
+ * providers; a handle of one can be {@code forTask}'d or {@code move}d to the other. Fds 0, 1 and 2
+ * are adopted once, by the first local task, and every local task gets its own handles to them,
+ * which are never collected.
+ */
 public final class Rsyscall {
+    /** The system property naming the provider {@link #local()} uses: {@code ffm} or {@code jna}. */
+    public static final String PROVIDER_PROPERTY = "rsyscall4j.provider";
+    private static final System.Logger LOG = System.getLogger("io.rsyscall4j");
+    /** Preference order when nothing is asked for: FFM is faster and needs no extra library. */
+    private static final List<String> PREFERENCE = List.of("ffm", "jna");
+
+    private static final Object LOCK = new Object();
+    private static Map<String, SyscallInterface> providers;
+    private static final Map<String, Task> BY_PROVIDER = new LinkedHashMap<>();
+    private static Jvm jvm;
+
     private Rsyscall() {}
+
+    /** The JVM's table, address space, and the handles for 0, 1, 2 that keep those open forever. */
+    private record Jvm(int pid, FDTable table, AddressSpace space, FileDescriptor[] stdio) {
+    }
+
+    /**
+     * The local task over the provider named by {@code -Drsyscall4j.provider=ffm|jna}, else the best
+     * available one: {@code ffm} if it loads on this JDK, else {@code jna}.
+     *
+     * @throws IllegalArgumentException the property names a provider that is not available
+     * @throws IllegalStateException no provider is available at all
+     */
+    public static Task local() {
+        String asked = System.getProperty(PROVIDER_PROPERTY);
+        if (asked != null && !asked.isBlank()) {
+            return local(asked.trim());
+        }
+        Map<String, SyscallInterface> available = providers();
+        for (String name : PREFERENCE) {
+            if (available.containsKey(name)) {
+                return local(name);
+            }
+        }
+        if (!available.isEmpty()) {
+            return local(available.keySet().iterator().next());
+        }
+        throw new IllegalStateException("no rsyscall4j syscall provider is available: put rsyscall4j-provider-ffm"
+                + " (JDK 22+) or rsyscall4j-provider-jna (with JNA) on the class or module path");
+    }
+
+    /**
+     * The local task over the provider named {@code provider} ({@code "ffm"} or {@code "jna"}).
+     * The same task every time for the same name.
+     *
+     * @throws IllegalArgumentException no such provider is available; the message lists those that are
+     */
+    public static Task local(String provider) {
+        Objects.requireNonNull(provider, "provider");
+        synchronized (LOCK) {
+            Task task = BY_PROVIDER.get(provider);
+            if (task == null) {
+                SyscallInterface sysif = providers().get(provider);
+                if (sysif == null) {
+                    throw new IllegalArgumentException("no rsyscall4j syscall provider named \"" + provider
+                            + "\"; available: " + providers().keySet());
+                }
+                task = newLocalTask(sysif);
+                BY_PROVIDER.put(provider, task);
+            }
+            return task;
+        }
+    }
+
+    /**
+     * A new local task — in the JVM's fd table and address space — making its syscalls through
+     * {@code sysif}, which must make them in this process (e.g. a provider from an OSGi service
+     * registry, or a delegating interface whose provider can be swapped at run time). Each call
+     * makes a new task; the JVM's table remembers it weakly, so keep it while you use it.
+     */
+    public static Task local(SyscallInterface sysif) {
+        Objects.requireNonNull(sysif, "sysif");
+        synchronized (LOCK) {
+            return newLocalTask(sysif);
+        }
+    }
+
+    /** The names of the providers found (through {@link ServiceLoader}) that work on this JVM. */
+    public static List<String> availableProviders() {
+        synchronized (LOCK) {
+            return List.copyOf(providers().keySet());
+        }
+    }
+
+    private static Task newLocalTask(SyscallInterface sysif) {
+        if (jvm == null) {
+            int pid = getpid(sysif);
+            FDTable table = new FDTable(pid);
+            AddressSpace space = new AddressSpace(pid);
+            LocalTask first = new LocalTask(sysif, pid, table, space);
+            FileDescriptor[] stdio = {first.makeFdHandle(0), first.makeFdHandle(1), first.makeFdHandle(2)};
+            first.initStdio(stdio[0], stdio[1], stdio[2]);
+            jvm = new Jvm(pid, table, space, stdio);
+            LOG.log(Level.DEBUG, "local task {0}: adopted fds 0, 1, 2 into {1}", first, table);
+            return first;
+        }
+        LocalTask task = new LocalTask(sysif, jvm.pid(), jvm.table(), jvm.space());
+        task.initStdio(jvm.stdio()[0].forTask(task), jvm.stdio()[1].forTask(task), jvm.stdio()[2].forTask(task));
+        LOG.log(Level.DEBUG, "local task {0} in {1}", task, jvm.table());
+        return task;
+    }
+
+    private static int getpid(SyscallInterface sysif) {
+        try {
+            return (int) sysif.syscall(Sys.GETPID);
+        } catch (SyscallException e) {
+            throw new IllegalStateException("getpid through " + sysif + " failed: it cannot be the JVM's own task", e);
+        }
+    }
+
+    private static Map<String, SyscallInterface> providers() {
+        if (providers == null) {
+            Map<String, SyscallInterface> found = new LinkedHashMap<>();
+            List<ClassLoader> loaders = new ArrayList<>();
+            loaders.add(Thread.currentThread().getContextClassLoader());
+            loaders.add(Rsyscall.class.getClassLoader());
+            for (ClassLoader loader : loaders) {
+                Iterator<SyscallInterface> it = ServiceLoader.load(SyscallInterface.class, loader).iterator();
+                // Bounded: the iterator skips a broken provider on a best-effort basis only.
+                for (int attempts = 0; attempts < 64; attempts++) {
+                    SyscallInterface sysif;
+                    try {
+                        if (!it.hasNext()) {
+                            break;
+                        }
+                        sysif = it.next();
+                        sysif.syscall(Sys.GETPID);
+                    } catch (ServiceConfigurationError | LinkageError | RuntimeException | SyscallException e) {
+                        // E.g. the FFM provider on a JDK before 22, or JNA missing: not available.
+                        LOG.log(Level.DEBUG, "rsyscall4j: a syscall provider failed to load: {0}", e.toString());
+                        continue;
+                    }
+                    found.putIfAbsent(sysif.provider(), sysif);
+                }
+            }
+            providers = found;
+        }
+        return providers;
+    }
 }

@@ -1,0 +1,421 @@
+package io.rsyscall4j.fd;
+
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.ref.Reference;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One task's handle to a file descriptor: an fd number, in the fd table of {@link #task()}, that
+ * this handle (with any other handles to the same number) owns.
+ *
+ * <p>The ownership rule, in one sentence: an fd is closed exactly once, when its last handle is
+ * invalidated ({@link #invalidate}, {@link #close}) or garbage-collected — never while a handle or a
+ * {@link Borrowed} to it is live.
+ *
+ * <p>Several handles may share an fd: {@link #forTask} makes another one (for another task in the
+ * same table, or the same task), {@link #inherit} one in a child's copied table, {@link #move} hands
+ * this one over. A handle that is dropped without being invalidated is noticed by Java's GC and its
+ * fd closed in the background, as rsyscall relies on Python's GC.
+ *
+ * <p>An invalidated handle refuses every use with {@link InvalidHandleException}: its number may
+ * already belong to another file. Handles are thread-safe; syscalls through them run on the calling
+ * thread, with the number {@linkplain #borrow borrowed} so no concurrent invalidate closes it
+ * underneath. Memory for I/O is a pooled scratch buffer in the task's address space, so a single
+ * {@code read} or {@code write} moves at most {@value AddressSpace#SCRATCH_SIZE} bytes (short reads
+ * and writes are what {@code read(2)} and {@code write(2)} may always do).
+ */
+public final class FileDescriptor {
+    private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
+
+    private final FileDescriptorTask task;
+    private final int number;
+    final HandleState state;
+
+    FileDescriptor(FileDescriptorTask task, int number) {
+        this.task = task;
+        this.number = number;
+        this.state = new HandleState(task, number, this);
+    }
+
+    /** The task whose syscalls this handle's number is for. */
+    public FileDescriptorTask task() {
+        return task;
+    }
+
+    /** The fd number (rsyscall's near fd): meaningful only in {@code task().fdTable()}. */
+    public int number() {
+        return number;
+    }
+
+    /** Whether this handle still owns its fd (it was not invalidated, closed, moved or consumed). */
+    public boolean isValid() {
+        return state.valid;
+    }
+
+    /**
+     * Invalidates this handle; if it was the last handle to the fd, closes the fd through this
+     * handle's task. Invalidating an invalid handle does nothing and returns false.
+     *
+     * <p>If the fd is {@linkplain #borrow borrowed} at the moment, the close is put off until the
+     * borrow ends; if the task is changing fd tables, it is left to GC. If the close hangs up (the
+     * task died), the fd goes back to the table and another live task of the table closes it.
+     *
+     * @return true if this was the last handle, so the fd is closed (or its close is committed)
+     * @throws SyscallException {@code close(2)} failed with an errno; the fd is not retried (on
+     *     Linux it is released anyway) and not tracked any more
+     */
+    public boolean invalidate() throws SyscallException {
+        FDTable t = FDTable.lockTableOf(task);
+        FDTable.Removal removal;
+        try {
+            removal = t.removeLocked(state, true);
+        } finally {
+            t.lock.unlock();
+            Reference.reachabilityFence(this);
+        }
+        return finishRemoval(t, removal);
+    }
+
+    /**
+     * Closes the fd: allowed only if this handle is valid and the only handle to it, since closing
+     * would break the others (use {@link #invalidate} then). rsyscall's {@code close}.
+     *
+     * @throws InvalidHandleException this handle is invalid
+     * @throws IllegalStateException other handles to the fd exist; nothing is closed
+     * @throws SyscallException {@code close(2)} failed with an errno
+     */
+    public void close() throws SyscallException {
+        FDTable t = FDTable.lockTableOf(task);
+        FDTable.Removal removal;
+        try {
+            checkValidLocked("close");
+            int handles = t.entryLocked(number).handles.size();
+            if (handles != 1) {
+                throw new IllegalStateException("can't close fd " + number + " of " + task + ": there are "
+                        + (handles - 1) + " other handles to it; invalidate() this one instead");
+            }
+            removal = t.removeLocked(state, true);
+        } finally {
+            t.lock.unlock();
+            Reference.reachabilityFence(this);
+        }
+        finishRemoval(t, removal);
+    }
+
+    private boolean finishRemoval(FDTable t, FDTable.Removal removal) throws SyscallException {
+        switch (removal) {
+            case WAS_INVALID:
+                return false;
+            case OTHERS_REMAIN:
+                LOG.log(Level.DEBUG, "invalidating {0}: some handles remaining", this);
+                return false;
+            case CLOSE_LATER:
+                // Borrowed: the last borrow's end closes it. Task changing tables: the change's GC does.
+                LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, close put off (borrowed,"
+                        + " or task changing fd table)", this);
+                return true;
+            default:
+                LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, closing", this);
+                t.closeTakenNumber(task, number);
+                return true;
+        }
+    }
+
+    /**
+     * A handle to the copy of this fd in {@code task}'s table, which was copied from this handle's
+     * table while this handle lived (rsyscall's {@code inherit}; see
+     * {@link FileDescriptorTask#inheritFd}).
+     */
+    public FileDescriptor inherit(FileDescriptorTask task) {
+        return task.inheritFd(this);
+    }
+
+    /**
+     * Another handle to the same fd, for {@code task}, which must be in the same fd table (two tasks
+     * share a table when one was cloned from the other with {@code CLONE_FILES}; the JVM's local
+     * tasks all share the JVM's). The fd then has several handles, so {@link #close} is refused until
+     * the others are gone; {@link #invalidate} each instead, or let them be collected.
+     *
+     * @throws InvalidHandleException this handle is invalid
+     * @throws FDTableMismatchException {@code task} is in another fd table
+     */
+    public FileDescriptor forTask(FileDescriptorTask task) {
+        Objects.requireNonNull(task, "task");
+        FDTable t = FDTable.lockTableOf(this.task);
+        try {
+            checkValidLocked("forTask");
+            checkSameTableLocked(t, task, "forTask");
+            return t.makeHandleLocked(task, number);
+        } finally {
+            t.lock.unlock();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * {@link #forTask}{@code (task)}, and invalidates this handle — without a syscall, since the new
+     * handle keeps the fd open. Expresses "hand this fd over"; atomic, so the fd is never without a
+     * handle in between.
+     */
+    public FileDescriptor move(FileDescriptorTask task) {
+        Objects.requireNonNull(task, "task");
+        FDTable t = FDTable.lockTableOf(this.task);
+        try {
+            checkValidLocked("move");
+            checkSameTableLocked(t, task, "move");
+            FileDescriptor moved = t.makeHandleLocked(task, number);
+            FDTable.Removal removal = t.removeLocked(state, true);
+            if (removal != FDTable.Removal.OTHERS_REMAIN) {
+                throw new IllegalStateException("internal error: moving " + this + " left " + removal);
+            }
+            LOG.log(Level.DEBUG, "moved fd {0} from {1} to {2}", number, this.task, task);
+            return moved;
+        } finally {
+            t.lock.unlock();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Validates that this fd may be used by {@code task} (this handle is valid; same fd table) and
+     * lends its number until the returned {@link Borrowed} is closed. While borrowed, the fd stays
+     * open even if every handle to it is invalidated or collected; that close happens when the last
+     * borrow ends. Every I/O method here borrows.
+     *
+     * @throws InvalidHandleException this handle is invalid
+     * @throws FDTableMismatchException {@code task} is in another fd table
+     */
+    public Borrowed borrow(FileDescriptorTask task) {
+        Objects.requireNonNull(task, "task");
+        FDTable t = FDTable.lockTableOf(this.task);
+        try {
+            checkValidLocked("borrow");
+            checkSameTableLocked(t, task, "borrow");
+            t.entryLocked(number).borrows++;
+        } finally {
+            t.lock.unlock();
+            Reference.reachabilityFence(this);
+        }
+        return new Borrowed(t, task, number);
+    }
+
+    /** Whether this valid handle is the only handle to its fd (so {@link #close} is allowed). */
+    public boolean isOnlyHandle() {
+        FDTable t = FDTable.lockTableOf(task);
+        try {
+            return state.valid && t.entryLocked(number).handles.size() == 1;
+        } finally {
+            t.lock.unlock();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    // ---- I/O ----
+
+    /**
+     * {@code read(2)} into {@code buf[off, off+len)}, at most {@value AddressSpace#SCRATCH_SIZE}
+     * bytes at once.
+     *
+     * @return the number of bytes read; 0 at end of file (as {@code read(2)}, not -1)
+     */
+    public int read(byte[] buf, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        try (Borrowed b = borrow(task); ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
+            int n = (int) task.sysif().syscall(Sys.READ, b.number(), s.address(), Math.min(len, s.capacity()));
+            s.read(0, buf, off, n);
+            return n;
+        }
+    }
+
+    /** {@code read(2)} of at most {@code max} bytes; an empty array at end of file. */
+    public byte[] read(int max) throws IOException {
+        if (max < 0) {
+            throw new IllegalArgumentException("read of fd " + number + ": negative size " + max);
+        }
+        byte[] buf = new byte[Math.min(max, AddressSpace.SCRATCH_SIZE)];
+        int n = read(buf, 0, buf.length);
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+    }
+
+    /**
+     * {@code write(2)} of {@code buf[off, off+len)}, at most {@value AddressSpace#SCRATCH_SIZE} bytes
+     * at once.
+     *
+     * @return the number of bytes written
+     */
+    public int write(byte[] buf, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        try (Borrowed b = borrow(task); ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
+            int n = Math.min(len, s.capacity());
+            s.write(0, buf, off, n);
+            return (int) task.sysif().syscall(Sys.WRITE, b.number(), s.address(), n);
+        }
+    }
+
+    /** Writes all of {@code data}, calling {@code write(2)} until it is all written. */
+    public void writeAll(byte[] data) throws IOException {
+        int off = 0;
+        while (off < data.length) {
+            off += write(data, off, data.length - off);
+        }
+    }
+
+    /** {@code lseek(2)}: {@code whence} is one of {@link SeekWhence}. Returns the new offset. */
+    public long lseek(long offset, int whence) throws IOException {
+        try (Borrowed b = borrow(task)) {
+            return task.sysif().syscall(Sys.LSEEK, b.number(), offset, whence);
+        }
+    }
+
+    /**
+     * {@code dup2(2)}: makes {@code target}'s number refer to this fd's file, with close-on-exec
+     * clear there (what an exec'd program should inherit). The usual way to set up a child's stdin
+     * and stdout before exec. See {@link #dup3}: {@code target} is consumed.
+     */
+    public FileDescriptor dup2(FileDescriptor target) throws IOException {
+        return dup(target, 0, "dup2");
+    }
+
+    /**
+     * {@code dup3(2)}: makes {@code target}'s number refer to this fd's file, closing what it
+     * referred to before, with {@code flags} ({@code 0} or {@link OpenFlags#O_CLOEXEC}).
+     *
+     * <p>As in rsyscall, {@code target} must be the only handle to its fd (the dup replaces the file
+     * under every handle of that number). It is consumed: invalidated without a close, since the
+     * returned handle — for this handle's task, at {@code target}'s number — owns the fd now.
+     * Duplicating a handle onto its own number (which {@code dup3} itself refuses with EINVAL) sets
+     * the requested close-on-exec flag and otherwise leaves the fd as it is.
+     *
+     * @throws InvalidHandleException either handle is invalid
+     * @throws IllegalStateException {@code target} has other handles
+     * @throws FDTableMismatchException {@code target} is in another fd table than this handle's task
+     */
+    public FileDescriptor dup3(FileDescriptor target, int flags) throws IOException {
+        if ((flags & ~OpenFlags.O_CLOEXEC) != 0) {
+            throw new IllegalArgumentException("dup3 of fd " + number + " onto fd " + target.number
+                    + ": flags may only be 0 or O_CLOEXEC, got 0" + Integer.toOctalString(flags));
+        }
+        return dup(target, flags, "dup3");
+    }
+
+    private FileDescriptor dup(FileDescriptor target, int flags, String op) throws IOException {
+        Objects.requireNonNull(target, "target");
+        if (task.isManipulatingFdTable()) {
+            throw new IllegalStateException("can't " + op + " fd " + number + " of " + task
+                    + ": the task is manipulating its fd table");
+        }
+        try (Borrowed src = borrow(task)) {
+            FDTable t = FDTable.lockTableOf(task);
+            try {
+                target.checkValidLocked(op + " target");
+                if (target.task.fdTable() != t) {
+                    throw new FDTableMismatchException("can't " + op + " fd " + number + " of " + task + " onto fd "
+                            + target.number + " of " + target.task + ": that handle is in " + target.task.fdTable()
+                            + ", this task is in " + t);
+                }
+                int handles = t.entryLocked(target.number).handles.size();
+                if (handles != 1) {
+                    throw new IllegalStateException("can't " + op + " fd " + number + " onto fd " + target.number
+                            + " of " + target.task + ": the target has " + (handles - 1)
+                            + " other handles, and the dup would change their file too");
+                }
+                // Hold the target number like a borrow, so nothing closes it during the syscall.
+                t.entryLocked(target.number).borrows++;
+            } finally {
+                t.lock.unlock();
+            }
+            boolean done = false;
+            try {
+                if (src.number() == target.number) {
+                    task.sysif().syscall(Sys.FCNTL, src.number(), F_SETFD, flags == 0 ? 0 : FD_CLOEXEC);
+                } else {
+                    task.sysif().syscall(Sys.DUP3, src.number(), target.number, flags);
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    endTargetHold(t, target);
+                }
+            }
+            // One critical section: the result owns the number before the target lets go of it and
+            // before the hold ends, so the number is never without an owner.
+            FileDescriptor result = null;
+            FDTable.BorrowEnd end;
+            t.lock.lock();
+            try {
+                try {
+                    result = t.makeHandleLocked(task, target.number);
+                    target.consumeLocked(t);
+                } finally {
+                    end = t.endBorrowLocked(target.number, target.task);
+                }
+            } finally {
+                t.lock.unlock();
+                Reference.reachabilityFence(target);
+            }
+            if (end != FDTable.BorrowEnd.NOTHING) {
+                throw new IllegalStateException("internal error: " + op + " onto fd " + target.number + " left it unowned");
+            }
+            LOG.log(Level.DEBUG, "{0}: {1} fd {2} onto fd {3}", task, op, number, target.number);
+            return result;
+        }
+    }
+
+    /** Ends the dup's hold on the target number after a failed syscall (closing it if it lost its handle meanwhile). */
+    private static void endTargetHold(FDTable t, FileDescriptor target) throws SyscallException {
+        FDTable.BorrowEnd end;
+        t.lock.lock();
+        try {
+            end = t.endBorrowLocked(target.number, target.task);
+        } finally {
+            t.lock.unlock();
+        }
+        if (end == FDTable.BorrowEnd.CLOSE_NOW) {
+            t.closeTakenNumber(target.task, target.number);
+        } else if (end == FDTable.BorrowEnd.LEFT_FOR_GC) {
+            Reaper.requestGc(t);
+        }
+    }
+
+    /** The dup target's end: invalid, without a close (the dup's result owns the number now). */
+    private void consumeLocked(FDTable t) {
+        if (t.removeLocked(state, false) == FDTable.Removal.CLOSE_LATER) {
+            throw new IllegalStateException("internal error: consuming dup target " + this + " left its fd unowned");
+        }
+        LOG.log(Level.DEBUG, "dup target {0} consumed", this);
+    }
+
+    /** Clears close-on-exec ({@code fcntl(F_SETFD, 0)}), so an exec'd program inherits this fd. */
+    public void disableCloexec() throws IOException {
+        try (Borrowed b = borrow(task)) {
+            task.sysif().syscall(Sys.FCNTL, b.number(), F_SETFD, 0);
+        }
+    }
+
+    // ---- checks ----
+
+    private void checkValidLocked(String op) {
+        if (!state.valid) {
+            throw new InvalidHandleException("can't " + op + " fd " + number + " of " + task
+                    + ": the handle is no longer valid (invalidated, closed, moved or consumed)");
+        }
+    }
+
+    private void checkSameTableLocked(FDTable t, FileDescriptorTask other, String op) {
+        if (other.fdTable() != t) {
+            throw new FDTableMismatchException("can't " + op + " fd " + number + " of " + task + " for " + other
+                    + ": the handle is in " + t + ", that task is in " + other.fdTable());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FileDescriptor[" + number + ", " + task + (state.valid ? "]" : ", invalid]");
+    }
+}

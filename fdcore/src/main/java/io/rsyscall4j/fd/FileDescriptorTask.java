@@ -1,0 +1,348 @@
+package io.rsyscall4j.fd;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallInterface;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The fd-ownership half of a task (rsyscall's {@code FileDescriptorTask}): a syscall interface
+ * and the namespaces its process is in — the fd table, the address space — as far as rsyscall4j
+ * believes.
+ *
+ * <p>Like a write-only segment register, a task's fd table cannot be read back from the kernel;
+ * rsyscall4j records it here and updates the record whenever it makes the process change table
+ * ({@link #unshareFiles}; exec and exit in child tasks). Since it is in full control of the process,
+ * the belief stays accurate.
+ *
+ * <p>Subclasses ({@code io.rsyscall4j.Task}) add the syscalls; this class holds the lifecycle:
+ * making handles ({@link #makeFdHandle}, {@link #inheritFd}), GC ({@link #runFdTableGc}) and moving
+ * to a fresh table ({@link #unshareFiles}, and the protected steps child tasks build exec and exit
+ * from). Thread-safe.
+ */
+public abstract class FileDescriptorTask {
+    private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
+    private static final int CLONE_FILES = 0x400;
+    private static final long MAX_FD = 0xFFFF_FFFFL;
+
+    private final SyscallInterface sysif;
+    private final int pid;
+    private final AddressSpace addressSpace;
+    private volatile FDTable fdTable;
+    private volatile boolean manipulatingFdTable;
+    /** rsyscall's {@code fd_handles}: this task's live handles. Guarded by the current table's lock. */
+    final Set<HandleState> fdHandles = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /**
+     * A task running syscalls through {@code sysif}, in {@code fdTable} (which from now on knows
+     * it, weakly, as a task it can close garbage through) and {@code addressSpace}.
+     *
+     * <p>Registering with the table here lets this task's {@code this} escape before a subclass is
+     * initialised; the table only ever uses the fields set above (sysif, table, manipulating flag).
+     */
+    @SuppressWarnings("this-escape")
+    protected FileDescriptorTask(SyscallInterface sysif, int pid, FDTable fdTable, AddressSpace addressSpace) {
+        this.sysif = Objects.requireNonNull(sysif, "sysif");
+        this.pid = pid;
+        this.fdTable = Objects.requireNonNull(fdTable, "fdTable");
+        this.addressSpace = Objects.requireNonNull(addressSpace, "addressSpace");
+        fdTable.addTask(this);
+    }
+
+    /** How this task's syscalls are made. */
+    public final SyscallInterface sysif() {
+        return sysif;
+    }
+
+    /** The task's process id (in the JVM's pid namespace). */
+    public final int pid() {
+        return pid;
+    }
+
+    /** The fd table the task is in now. */
+    public final FDTable fdTable() {
+        return fdTable;
+    }
+
+    /** The address space the task is in (where its syscalls' pointers point). */
+    public final AddressSpace addressSpace() {
+        return addressSpace;
+    }
+
+    /**
+     * True while the task is changing fd table (rsyscall's {@code manipulating_fd_table}): no handle
+     * can be made for it meanwhile, and GC does not close through it.
+     */
+    public final boolean isManipulatingFdTable() {
+        return manipulatingFdTable;
+    }
+
+    /** For subclasses around a syscall that changes the task's fd table (exec, exit). */
+    protected final void setManipulatingFdTable(boolean manipulating) {
+        this.manipulatingFdTable = manipulating;
+    }
+
+    final void setFdTable(FDTable table) {
+        this.fdTable = table;
+    }
+
+    /**
+     * A handle for {@code number} in this task, joining any handles the table already has for it
+     * (rsyscall's {@code _make_fd_handle_from_near}). For subclasses, with numbers the kernel just
+     * returned to this task ({@code open}, {@code pipe2}, {@code dup3}, a child's copy).
+     *
+     * @throws IllegalStateException the task is changing fd table
+     */
+    protected final FileDescriptor makeFdHandleFromNear(int number) {
+        checkNumber(number, "make a handle for");
+        FDTable t = FDTable.lockTableOf(this);
+        try {
+            return t.makeHandleLocked(this, number);
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * Adopts {@code number}, an fd unknown to rsyscall4j (rsyscall's {@code make_fd_handle}), e.g.
+     * one this process inherited from its parent. Unsafe in the way any raw fd is: nothing checks
+     * that the fd exists or that no other code owns it. An fd inherited from a non-rsyscall parent
+     * probably lacks close-on-exec.
+     *
+     * @throws IllegalArgumentException {@code number} is negative, or the table already tracks it
+     *     (use {@link FileDescriptor#forTask} to get another handle to a known fd)
+     * @throws IllegalStateException the task is changing fd table
+     */
+    public FileDescriptor makeFdHandle(int number) {
+        checkNumber(number, "adopt");
+        FDTable t = FDTable.lockTableOf(this);
+        try {
+            FdEntry e = t.entryLocked(number);
+            if (e != null) {
+                throw new IllegalArgumentException("can't adopt fd " + number + " in " + this + ": " + t
+                        + " already tracks it (" + e.handles.size() + " handles" + (e.handles.isEmpty() ? ", awaiting close" : "")
+                        + "); use forTask or inheritFd on an existing handle");
+            }
+            return t.makeHandleLocked(this, number);
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * A handle in this task to {@code fd}'s copy in this task's table (rsyscall's {@code inherit_fd}).
+     *
+     * <p>When a task is cloned without {@code CLONE_FILES} its table is a copy of its parent's, so
+     * every fd the parent's handles owned at that moment is in the child's table too, at the same
+     * number; this claims one. For convenience it also works for a handle already in this task's
+     * table (then it is {@code fd.forTask(this)}), so code is the same whether the child shares the
+     * table or not.
+     *
+     * @throws FDTableMismatchException {@code fd} is neither in this task's table nor was it live in
+     *     an ancestor table when this table was copied (e.g. it was made after the clone)
+     * @throws InvalidHandleException {@code fd} is in this table but invalid
+     */
+    public FileDescriptor inheritFd(FileDescriptor fd) {
+        Objects.requireNonNull(fd, "fd");
+        FDTable t = FDTable.lockTableOf(this);
+        try {
+            if (fd.task().fdTable() == t) {
+                if (!fd.state.valid) {
+                    throw new InvalidHandleException("can't inherit fd " + fd.number() + " of " + fd.task() + " into "
+                            + this + ": the handle is no longer valid");
+                }
+                return t.makeHandleLocked(this, fd.number());
+            }
+            if (t.isInheritedLocked(fd.state)) {
+                return t.makeHandleLocked(this, fd.number());
+            }
+            throw new FDTableMismatchException("can't inherit fd " + fd.number() + " of " + fd.task() + " into " + this
+                    + ": " + t + " was not copied from its table while that handle lived (made after the clone,"
+                    + " or an unrelated table)");
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the fds of this task's table that no handle owns any more, now, through this task
+     * (rsyscall's {@code run_fd_table_gc}). Every handle the JVM's GC has already found unreachable
+     * counts, whether or not the background reaper has got to it; when this returns, their fds are
+     * closed (by this call, or by a reaper batch it waited for).
+     */
+    public void runFdTableGc() throws IOException {
+        runFdTableGc(true);
+    }
+
+    /**
+     * As {@link #runFdTableGc()}; with {@code useSelf} false the close goes through any live task
+     * of the table instead of this one.
+     */
+    public void runFdTableGc(boolean useSelf) throws IOException {
+        Set<FDTable> touched = Reaper.drain();
+        FDTable t = fdTable;
+        for (FDTable other : touched) {
+            if (other != t) {
+                Reaper.requestGc(other);
+            }
+        }
+        t.lock.lock();
+        try {
+            t.collectClearedLocked();
+        } finally {
+            t.lock.unlock();
+        }
+        // The reaper may have taken some of this garbage already: wait for its batches too, and
+        // go again if one of them hung up and handed fds back.
+        for (int round = 0; round < 3; round++) {
+            long putBacks = t.putBackCount();
+            if (useSelf) {
+                t.gcUsingTask(this);
+            } else {
+                t.runGc();
+            }
+            if (t.awaitGcBatches() == putBacks) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Moves this task to a fresh fd table copied from its current one (rsyscall's
+     * {@code _make_fresh_fd_table}), for subclasses around a syscall that gives the process a new
+     * table (unshare, exec, exit). The fresh table owns this task's handles at the same numbers and
+     * its inherited set is the old table's handles; the old table still holds this task's handles
+     * too, until {@link #leaveFdTable}, so nobody closes them there before the kernel has copied them.
+     */
+    protected final FDTable makeFreshFdTable() {
+        return FDTable.switchToFresh(this);
+    }
+
+    /**
+     * The step after the kernel has moved this task to its new table: takes this task's handles
+     * out of {@code old} and closes, through another live task of {@code old}, the fds there that
+     * only this task owned. Closing errors are logged (the move itself succeeded).
+     */
+    protected final void leaveFdTable(FDTable old) {
+        int freed = old.dropTaskStates(this);
+        LOG.log(Level.DEBUG, "{0}: left {1}; {2} fds there had no other handles", this, old, freed);
+        try {
+            old.runGc();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "rsyscall4j: closing fds " + this + " left behind in " + old + " failed", e);
+        }
+    }
+
+    /**
+     * Gives this task its own copy of its fd table (rsyscall's {@code unshare_files}).
+     *
+     * <p>Every handle of this task stays valid: Linux copies each fd to the same number in the new
+     * table, so the handles now refer to the copies. The algorithm is the seed's: GC the old table,
+     * mark the task as manipulating (no new handles meanwhile), make the fresh table holding this
+     * task's handles, {@link #unshareFilesSyscall unshare}, then drop this task's handles from the
+     * old table and GC both. Past the seed, the copies this task does not own — everything else the
+     * old table held — are closed right away ({@link #closeUnownedAfterUnshare}) instead of leaking
+     * until exec. If the unshare fails, the task stays in its old table, handles intact.
+     */
+    public void unshareFiles() throws IOException {
+        if (manipulatingFdTable) {
+            throw new IllegalStateException("can't unshareFiles() " + this + ": it is already manipulating its fd table");
+        }
+        FDTable old = fdTable;
+        // GC now so fewer garbage fds get copied into the new table.
+        old.gcUsingTask(this);
+        manipulatingFdTable = true;
+        FDTable fresh;
+        try {
+            fresh = makeFreshFdTable();
+        } catch (RuntimeException | Error e) {
+            manipulatingFdTable = false;
+            throw e;
+        }
+        boolean unshared = false;
+        try {
+            unshareFilesSyscall();
+            unshared = true;
+        } finally {
+            if (!unshared) {
+                old.revertSwitch(this, fresh);
+                manipulatingFdTable = false;
+            }
+        }
+        IOException closeError = null;
+        try {
+            closeUnownedAfterUnshare(fresh.trackedNumbers());
+        } catch (IOException e) {
+            closeError = e;
+        } finally {
+            manipulatingFdTable = false;
+        }
+        LOG.log(Level.DEBUG, "{0}: unshared its fd table: {1} -> {2}", this, old, fresh);
+        // Only now may the old table forget our handles: before the copy, GC there would have
+        // closed fds we still needed.
+        leaveFdTable(old);
+        fresh.gcUsingTask(this);
+        if (closeError != null) {
+            throw closeError;
+        }
+    }
+
+    /**
+     * The kernel half of {@link #unshareFiles}: {@code unshare(CLONE_FILES)} run by this task.
+     * Subclasses whose syscalls do not run in their own thread of control override it.
+     */
+    protected void unshareFilesSyscall() throws IOException {
+        sysif.syscall(Sys.UNSHARE, CLONE_FILES);
+    }
+
+    /**
+     * Closes, in this task's new table, every fd it does not own: the copies of the old table's fds
+     * that {@code unshare} brought along. {@code owned} holds the numbers the new table tracks,
+     * ascending; the gaps between them are closed with {@code close_range(2)} (Linux 5.9), through
+     * this task. A subclass that needs more fds kept (a syscall server's own connection) overrides
+     * this and calls it with those numbers added.
+     */
+    protected void closeUnownedAfterUnshare(int[] owned) throws IOException {
+        long next = 0;
+        for (int n : owned) {
+            if (n > next) {
+                closeRange(next, n - 1L);
+            }
+            next = n + 1L;
+        }
+        if (next <= MAX_FD) {
+            closeRange(next, MAX_FD);
+        }
+    }
+
+    private void closeRange(long first, long last) throws IOException {
+        try {
+            sysif.syscall(Sys.CLOSE_RANGE, first, last, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOSYS) {
+                LOG.log(Level.WARNING, "rsyscall4j: no close_range(2) in this kernel; {0} keeps copies of fds it"
+                        + " does not own until exec", this);
+                return;
+            }
+            throw e.withSubject(first + ".." + last);
+        }
+    }
+
+    private void checkNumber(int number, String what) {
+        if (number < 0) {
+            throw new IllegalArgumentException("can't " + what + " fd " + number + " in " + this
+                    + ": fd numbers are never negative");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[pid " + pid + ", " + sysif.provider() + "]";
+    }
+}

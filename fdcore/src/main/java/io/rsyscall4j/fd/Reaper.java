@@ -1,0 +1,110 @@
+package io.rsyscall4j.fd;
+
+import java.lang.System.Logger.Level;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * Java's GC does the collecting: this is where it is noticed.
+ *
+ * <p>rsyscall relies on CPython dropping a handle from its {@code WeakSet}s the moment it becomes
+ * garbage, and closes the orphaned fds at the next {@code run_fd_table_gc}. In Java a handle's
+ * {@link HandleState.HandleRef} is enqueued here after the GC finds the handle unreachable; one
+ * JVM-wide daemon thread, {@value #THREAD_NAME}, takes each such state out of its table and then
+ * closes the fds left without handles, through any live task of the table ({@link FDTable#runGc}),
+ * batching them. {@link FileDescriptorTask#runFdTableGc} drains the queue itself, so it does not
+ * wait for this thread.
+ */
+final class Reaper {
+    static final String THREAD_NAME = "rsyscall4j-fd-reaper";
+    private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
+    static final ReferenceQueue<FileDescriptor> QUEUE = new ReferenceQueue<>();
+    /** Tables whose GC was asked for by someone else than the queue (a close that hung up). */
+    private static final Set<FDTable> REQUESTED = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    static {
+        Thread t = new Thread(Reaper::run, THREAD_NAME);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private Reaper() {}
+
+    /** Wakes the reaper with nothing to collect: used to make it run {@link #REQUESTED} GCs. */
+    private static final class Wakeup extends PhantomReference<FileDescriptor> {
+        Wakeup() {
+            super(null, QUEUE);
+        }
+    }
+
+    /** Asks the reaper to run {@code table}'s GC soon. */
+    static void requestGc(FDTable table) {
+        synchronized (REQUESTED) {
+            REQUESTED.add(table);
+        }
+        new Wakeup().enqueue();
+    }
+
+    /**
+     * Takes every handle the GC has found unreachable so far out of tracking (no syscalls) and
+     * returns the tables that now hold unowned fds.
+     */
+    static Set<FDTable> drain() {
+        Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Reference<? extends FileDescriptor> r; (r = QUEUE.poll()) != null; ) {
+            collected(r, tables);
+        }
+        return tables;
+    }
+
+    private static void collected(Reference<? extends FileDescriptor> r, Set<FDTable> tables) {
+        if (!(r instanceof HandleState.HandleRef ref)) {
+            return;
+        }
+        HandleState s = ref.state;
+        FDTable t = FDTable.lockTableOf(s.task);
+        try {
+            FDTable.Removal removal = t.removeLocked(s, false);
+            if (removal == FDTable.Removal.CLOSE_LATER && t.markUnownedIfEmptyLocked(s.number)) {
+                tables.add(t);
+            }
+            if (removal != FDTable.Removal.WAS_INVALID && LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "gc: handle for fd {0} of {1} was garbage-collected ({2})", s.number,
+                        s.task, removal == FDTable.Removal.CLOSE_LATER ? "no handles left" : "other handles remain");
+            }
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    private static void run() {
+        for (;;) {
+            try {
+                Reference<? extends FileDescriptor> first = QUEUE.remove();
+                Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
+                collected(first, tables);
+                tables.addAll(drain());
+                synchronized (REQUESTED) {
+                    tables.addAll(REQUESTED);
+                    REQUESTED.clear();
+                }
+                for (FDTable table : tables) {
+                    try {
+                        table.runGc();
+                    } catch (Exception e) {
+                        LOG.log(Level.WARNING, "rsyscall4j: closing garbage fds of " + table + " failed", e);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // Nobody should interrupt us; keep collecting.
+                LOG.log(Level.DEBUG, "{0} interrupted; continuing", THREAD_NAME);
+            } catch (RuntimeException | Error e) {
+                LOG.log(Level.WARNING, "rsyscall4j: fd reaper error", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.rsyscall4j.fd;
+
+import io.rsyscall4j.api.SyscallInterface;
+import java.util.Objects;
+
+/**
+ * A piece of memory in a task's address space, lent to one thread for the arguments and results
+ * of its syscalls, and given back by {@link #close} (use try-with-resources).
+ *
+ * <p>Obtained from {@link AddressSpace#scratch}; bytes move in and out through the syscall
+ * interface it was obtained with, so the same code serves the JVM and any task sharing its memory.
+ * Not thread-safe: it belongs to one thread between {@code scratch} and {@code close}.
+ */
+public final class ScratchBuffer implements AutoCloseable {
+    private final AddressSpace space;
+    private final long address;
+    private final int capacity;
+    private SyscallInterface sysif;
+
+    ScratchBuffer(AddressSpace space, long address, int capacity) {
+        this.space = space;
+        this.address = address;
+        this.capacity = capacity;
+    }
+
+    void acquire(SyscallInterface through) {
+        this.sysif = through;
+    }
+
+    /** The address of the first byte, to pass to syscalls. */
+    public long address() {
+        return address;
+    }
+
+    /** How many bytes it holds. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Copies {@code len} bytes of {@code src} from {@code off} into the buffer at {@code at}. */
+    public void write(int at, byte[] src, int off, int len) {
+        Objects.checkFromIndexSize(off, len, src.length);
+        Objects.checkFromIndexSize(at, len, capacity);
+        live().writeMemory(address + at, src, off, len);
+    }
+
+    /** Copies {@code len} bytes of the buffer at {@code at} into {@code dst} from {@code off}. */
+    public void read(int at, byte[] dst, int off, int len) {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        Objects.checkFromIndexSize(at, len, capacity);
+        live().readMemory(address + at, dst, off, len);
+    }
+
+    /** The native-endian (x86_64: little-endian) {@code int} at {@code at}. */
+    public int readInt(int at) {
+        byte[] b = new byte[4];
+        read(at, b, 0, 4);
+        return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
+    }
+
+    /** Gives the buffer back to its address space's pool. Idempotent. */
+    @Override
+    public void close() {
+        SyscallInterface through = sysif;
+        if (through != null) {
+            sysif = null;
+            space.release(this, through);
+        }
+    }
+
+    private SyscallInterface live() {
+        SyscallInterface s = sysif;
+        if (s == null) {
+            throw new IllegalStateException("scratch buffer at 0x" + Long.toHexString(address) + " was given back");
+        }
+        return s;
+    }
+
+    @Override
+    public String toString() {
+        return "ScratchBuffer[0x" + Long.toHexString(address) + ", " + capacity + " bytes in " + space + "]";
+    }
+}

@@ -1,0 +1,167 @@
+package io.rsyscall4j;
+
+import static io.rsyscall4j.fd.OpenFlags.O_RDONLY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.fd.FileDescriptor;
+import java.io.IOException;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Java's GC does the collecting: dropped handles have their fds closed by the reaper with no call
+ * to runFdTableGc, runFdTableGc closes at once, and closes through a dead task are handed on.
+ */
+class GarbageCollectionTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String name) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, name);
+        return p.toRealPath();
+    }
+
+    /** A dropped handle: the fd number and a reference that tells when the GC found the handle unreachable. */
+    private record Dropped(int number, PhantomReference<FileDescriptor> ref) {
+    }
+
+    /** Opens {@code f} and returns without keeping the handle: only the number and a phantom survive. */
+    private static Dropped openAndDrop(Task task, Path f) throws IOException {
+        FileDescriptor fd = task.open(f.toString(), O_RDONLY);
+        return new Dropped(fd.number(), new PhantomReference<>(fd, null));
+    }
+
+    @BothProviders
+    void aDroppedHandlesFdIsClosedByJavaGcWithoutRunFdTableGc(String provider) throws IOException {
+        Task task = Rsyscall.local(provider);
+        Path f = file("dropped");
+        Dropped d = openAndDrop(task, f);
+        assertEquals(f.toString(), Kernel.target(d.number()));
+        Kernel.await("fd " + d.number() + " closed by the reaper", Duration.ofSeconds(30), () -> {
+            System.gc();
+            return !f.toString().equals(Kernel.target(d.number()));
+        });
+        assertTrue(Kernel.fdsUnder(dir).isEmpty());
+    }
+
+    @BothProviders
+    void runFdTableGcClosesAtOnceWhatTheGcFoundUnreachable(String provider) throws IOException {
+        Task task = Rsyscall.local(provider);
+        Path f = file("dropped");
+        List<Dropped> dropped = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            dropped.add(openAndDrop(task, f));
+        }
+        Kernel.gcUntilCleared(dropped.stream().map(Dropped::ref).toList());
+        task.runFdTableGc();
+        // No waiting: when runFdTableGc returns, every fd whose handle the GC cleared is closed.
+        assertEquals(List.of(), Kernel.fdsUnder(dir));
+        for (Dropped d : dropped) {
+            assertFalse(task.fdTable().isTracked(d.number()) && f.toString().equals(Kernel.target(d.number())));
+        }
+    }
+
+    /** rsyscall's test_fd.py::test_fd_gc, on the local task. */
+    @BothProviders
+    void fdGc(String provider) throws IOException {
+        Task task = Rsyscall.local(provider);
+        Path f = file("gc");
+        List<PhantomReference<FileDescriptor>> refs = new ArrayList<>();
+        Dropped first = openAndDrop(task, f);
+        refs.add(first.ref());
+        for (int i = 0; i < 250; i++) {
+            refs.add(openAndDrop(task, f).ref());
+        }
+        Kernel.gcUntilCleared(refs);
+        task.runFdTableGc();
+        FileDescriptor next = task.open(f.toString(), O_RDONLY);
+        assertTrue(next.number() <= first.number(),
+                "next open got fd " + next.number() + ", above the first dropped fd " + first.number());
+        next.close();
+        assertEquals(List.of(), Kernel.fdsUnder(dir));
+    }
+
+    @BothProviders
+    void aCollectedHandleLeavesTheFdToItsLiveSibling(String provider) throws IOException {
+        Task task = Rsyscall.local(provider);
+        Path f = file("shared");
+        FileDescriptor kept = task.open(f.toString(), O_RDONLY);
+        PhantomReference<FileDescriptor> sibling = new PhantomReference<>(kept.forTask(task), null);
+        assertEquals(2, task.fdTable().handleCount(kept.number()));
+        Kernel.gcUntilCleared(List.of(sibling));
+        task.runFdTableGc();
+        assertEquals(1, task.fdTable().handleCount(kept.number()));
+        assertTrue(kept.isOnlyHandle());
+        assertEquals(f.toString(), Kernel.target(kept.number()));
+        kept.close();
+    }
+
+    @BothProviders
+    void aCloseThatHangsUpIsPutBackAndDoneThroughAnotherTask(String provider) throws IOException {
+        closeThroughDeadTaskIsHandedOn(provider, FaultInjectingSyscallInterface.Fault.HANGUP);
+    }
+
+    @BothProviders
+    void aCloseThatCannotBeSentIsPutBackAndDoneThroughAnotherTask(String provider) throws IOException {
+        closeThroughDeadTaskIsHandedOn(provider, FaultInjectingSyscallInterface.Fault.SEND_ERROR);
+    }
+
+    private void closeThroughDeadTaskIsHandedOn(String provider, FaultInjectingSyscallInterface.Fault fault)
+            throws IOException {
+        Task live = Rsyscall.local(provider);
+        FaultInjectingSyscallInterface sysif = new FaultInjectingSyscallInterface(live.sysif());
+        Task dying = Rsyscall.local(sysif);
+        sysif.closeFault = fault;
+        Path f = file("handed-on");
+        FileDescriptor fd = live.open(f.toString(), O_RDONLY).move(dying);
+        int n = fd.number();
+        assertTrue(fd.invalidate(), "the last handle went; the close is committed");
+        assertEquals(1, sysif.closeAttempts(n));
+        assertTrue(live.fdTable().isTracked(n) || !f.toString().equals(Kernel.target(n)),
+                "put back for another task (or already closed by the reaper through one)");
+        live.runFdTableGc();
+        assertNotEquals(f.toString(), Kernel.target(n), "closed through a live task");
+        assertFalse(live.fdTable().isTracked(n));
+        assertEquals(1, sysif.closeAttempts(n), "the dead task was not tried again");
+        Reference.reachabilityFence(dying);
+    }
+
+    @BothProviders
+    void aCloseThatFailsWithAnErrnoIsNeverRetried(String provider) throws IOException {
+        Task live = Rsyscall.local(provider);
+        FaultInjectingSyscallInterface sysif = new FaultInjectingSyscallInterface(live.sysif());
+        Task failing = Rsyscall.local(sysif);
+        Path f = file("eio");
+        FileDescriptor fd = failing.open(f.toString(), O_RDONLY);
+        int n = fd.number();
+        sysif.closeFault = FaultInjectingSyscallInterface.Fault.EIO;
+        ErrnoException e;
+        try {
+            e = assertThrows(ErrnoException.class, fd::close);
+        } finally {
+            // The task stays in the JVM's table: GC must not lose other fds through it later.
+            sysif.closeFault = FaultInjectingSyscallInterface.Fault.NONE;
+        }
+        assertEquals("EIO", e.errnoName());
+        assertTrue(e.getMessage().contains(String.valueOf(n)), e.getMessage());
+        assertFalse(live.fdTable().isTracked(n), "no longer ours: on Linux a failed close releases the fd");
+        live.runFdTableGc();
+        assertEquals(1, sysif.closeAttempts(n), "never retried");
+        // The injected failure skipped the real close; clean up behind the test's back.
+        live.sysif().syscall(Sys.CLOSE, n);
+        Reference.reachabilityFence(failing);
+    }
+}
