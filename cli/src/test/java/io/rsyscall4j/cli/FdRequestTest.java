@@ -1,0 +1,67 @@
+package io.rsyscall4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Parsing {@code --fd N=SPEC}: every form the issue names, and the bad ones refused with the reason. */
+class FdRequestTest {
+
+    @Test
+    void parsesEveryKindOfSpec() {
+        assertEquals(new FdRequest(3, new FdSpec.File("/tmp/a:b", FdSpec.Mode.READ), "3=file:/tmp/a:b"),
+                FdRequest.parse("3=file:/tmp/a:b"));
+        assertEquals(new FdSpec.File("out.txt", FdSpec.Mode.WRITE), FdRequest.parse("1=file:out.txt:w").spec());
+        assertEquals(new FdSpec.File("db", FdSpec.Mode.READ_WRITE), FdRequest.parse("4=file:db:rw").spec());
+        assertEquals(new FdSpec.File("log", FdSpec.Mode.APPEND), FdRequest.parse("5=file:log:a").spec());
+        assertEquals(new FdSpec.TcpListen("0.0.0.0", 8080), FdRequest.parse("3=tcp-listen:8080").spec());
+        assertEquals(new FdSpec.TcpListen("127.0.0.1", 0), FdRequest.parse("3=tcp-listen:127.0.0.1:0").spec());
+        assertEquals(new FdSpec.TcpListen("::1", 80), FdRequest.parse("3=tcp-listen:[::1]:80").spec());
+        assertEquals(new FdSpec.UnixListen("/run/x.sock"), FdRequest.parse("3=unix-listen:/run/x.sock").spec());
+        assertEquals(new FdSpec.Null(), FdRequest.parse("0=null").spec());
+        assertEquals(new FdSpec.Inherit(7), FdRequest.parse("3=inherit:7").spec());
+    }
+
+    @Test
+    void namesForListenFdnamesNeverHoldTheColonSeparator() {
+        assertEquals("tcp-8080", FdSpec.parse("tcp-listen:127.0.0.1:8080").name());
+        assertEquals("file-a_b", FdSpec.parse("file:/tmp/a:b").name());
+        assertEquals("unix-x.sock", FdSpec.parse("unix-listen:/run/x.sock").name());
+    }
+
+    @Test
+    void refusesMalformedRequestsNamingWhatIsWrong() {
+        assertMessage("--fd 3: expected N=SPEC", "3");
+        assertMessage("--fd x=null: N=SPEC needs an fd number, got \"x\"", "x=null");
+        assertMessage("--fd -1=null: N=SPEC needs a non-negative fd number, got -1", "-1=null");
+        assertMessage("--fd 3=bogus:1: unknown SPEC \"bogus:1\" (expected " + FdSpec.SYNTAX + ")", "3=bogus:1");
+        assertMessage("--fd 3=tcp-listen:http: tcp-listen needs a PORT number, got \"http\"", "3=tcp-listen:http");
+        assertMessage("--fd 3=tcp-listen:70000: tcp-listen PORT must be 0 to 65535, got 70000", "3=tcp-listen:70000");
+        assertMessage("--fd 3=inherit:: inherit:M needs an fd number, got \"\"", "3=inherit:");
+        assertMessage("--fd 3=file:: file needs a PATH", "3=file:");
+        assertMessage("--fd 3=unix-listen:: unix-listen needs a PATH", "3=unix-listen:");
+    }
+
+    @Test
+    void refusesAnFdNumberGivenTwice() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("3=inherit:1")), false));
+        assertEquals("fd 3 is given twice (--fd 3=inherit:1)", e.getMessage());
+    }
+
+    @Test
+    void listenFdsNeedsContiguousNumbersFromThree() {
+        FdRequest.checkAll(List.of(FdRequest.parse("4=null"), FdRequest.parse("3=null"), FdRequest.parse("1=null")), true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("5=null")), true));
+        assertEquals("--listen-fds passes fds 3, 4, ... without gaps, but fd 4 is not given", e.getMessage());
+        FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("5=null")), false);
+    }
+
+    private static void assertMessage(String expected, String arg) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FdRequest.parse(arg));
+        assertEquals(expected, e.getMessage());
+    }
+}

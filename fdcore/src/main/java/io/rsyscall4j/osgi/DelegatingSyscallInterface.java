@@ -1,0 +1,87 @@
+package io.rsyscall4j.osgi;
+
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.api.SyscallSendError;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The local task's syscall interface in OSGi: it forwards each call to whichever provider is bound
+ * now, so the provider can change under a task — and under every handle of that task — without
+ * the task or its handles noticing. Handles hold the task, the task holds this, and this is the one
+ * object that changes.
+ *
+ * <p>All providers it is given make syscalls in this very process, so any of them may serve any
+ * call: an fd opened through FFM is closed through JNA just as well. With no provider at all, a
+ * syscall is definitely not sent: {@link SyscallSendError}, and nothing happened.
+ */
+final class DelegatingSyscallInterface implements SyscallInterface {
+    static final String NO_PROVIDER = "no SyscallInterface provider";
+
+    private final AtomicReference<SyscallInterface> current = new AtomicReference<>();
+
+    /** Serves every call from now on through {@code provider}. */
+    void use(SyscallInterface provider) {
+        current.set(Objects.requireNonNull(provider, "provider"));
+    }
+
+    /**
+     * Stops using {@code provider}, if it is the one in use; a provider that was already replaced
+     * (DS binds the new one before it unbinds the old) changes nothing.
+     */
+    void release(SyscallInterface provider) {
+        current.compareAndSet(provider, null);
+    }
+
+    /** The provider in use, or {@code null}. */
+    SyscallInterface current() {
+        return current.get();
+    }
+
+    @Override
+    public long syscall(Sys nr, long... args) throws SyscallException {
+        SyscallInterface provider = current.get();
+        if (provider == null) {
+            throw new SyscallSendError(nr.syscallName() + ": " + NO_PROVIDER);
+        }
+        return provider.syscall(nr, args);
+    }
+
+    @Override
+    public void writeMemory(long address, byte[] src, int off, int len) {
+        required("writeMemory").writeMemory(address, src, off, len);
+    }
+
+    @Override
+    public void readMemory(long address, byte[] dst, int off, int len) {
+        required("readMemory").readMemory(address, dst, off, len);
+    }
+
+    @Override
+    public long callFunction(long address, long... args) {
+        return required("callFunction").callFunction(address, args);
+    }
+
+    /** The provider now in use ({@code "ffm"}, {@code "jna"}), or {@code "none"}. */
+    @Override
+    public String provider() {
+        SyscallInterface provider = current.get();
+        return provider == null ? "none" : provider.provider();
+    }
+
+    @Override
+    public String toString() {
+        return "SyscallInterface[delegating to " + provider() + "]";
+    }
+
+    /** Memory access has no checked exception to raise: with no provider it is a state error. */
+    private SyscallInterface required(String operation) {
+        SyscallInterface provider = current.get();
+        if (provider == null) {
+            throw new IllegalStateException(operation + ": " + NO_PROVIDER);
+        }
+        return provider;
+    }
+}

@@ -1,0 +1,70 @@
+package io.rsyscall4j.osgi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.api.SyscallSendError;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+/** The swappable syscall interface behind the OSGi local task, over the real providers. */
+class DelegatingSyscallInterfaceTest {
+    private static final long EFD_CLOEXEC = 0x80000;
+    private final SyscallInterface ffm = provider("ffm");
+    private final SyscallInterface jna = provider("jna");
+
+    @Test
+    void withNoProviderASyscallIsNotSentAndSaysWhy() {
+        DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
+        SyscallSendError e = assertThrows(SyscallSendError.class, () -> sysif.syscall(Sys.GETPID));
+        assertEquals("getpid: no SyscallInterface provider", e.getMessage());
+        assertEquals("none", sysif.provider());
+        IllegalStateException memory = assertThrows(IllegalStateException.class,
+                () -> sysif.readMemory(1, new byte[1], 0, 1));
+        assertTrue(memory.getMessage().contains("no SyscallInterface provider"), memory.getMessage());
+    }
+
+    @Test
+    void anFdOpenedThroughOneProviderIsUsedAndClosedThroughTheOther() throws Exception {
+        DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
+        sysif.use(ffm);
+        int fd = (int) sysif.syscall(Sys.EVENTFD2, 0, EFD_CLOEXEC);
+        Path link = Path.of("/proc/self/fd/" + fd);
+        sysif.use(jna);
+        assertEquals("jna", sysif.provider());
+        assertEquals("anon_inode:[eventfd]", Files.readSymbolicLink(link).toString(), "still open, as the kernel sees it");
+        sysif.syscall(Sys.CLOSE, fd);
+        assertTrue(Files.notExists(link, LinkOption.NOFOLLOW_LINKS), "closed through jna");
+        ErrnoException again = assertThrows(ErrnoException.class, () -> sysif.syscall(Sys.CLOSE, fd));
+        assertEquals("EBADF", again.errnoName());
+    }
+
+    @Test
+    void releasingAReplacedProviderKeepsTheNewOne() throws Exception {
+        DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
+        sysif.use(ffm);
+        sysif.use(jna);   // DS binds the replacement first ...
+        sysif.release(ffm); // ... then unbinds the old one
+        assertSame(jna, sysif.current());
+        assertEquals(ProcessHandle.current().pid(), sysif.syscall(Sys.GETPID));
+        sysif.release(jna);
+        assertThrows(SyscallSendError.class, () -> sysif.syscall(Sys.GETPID));
+        sysif.use(ffm);
+        assertEquals(ProcessHandle.current().pid(), sysif.syscall(Sys.GETPID), "works again once a provider returns");
+    }
+
+    /** A real provider, found as fdcore finds them outside OSGi (the provider packages are not exported). */
+    private static SyscallInterface provider(String name) {
+        return ServiceLoader.load(SyscallInterface.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.provider().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("provider " + name + " is not on the test path"));
+    }
+}
