@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>All providers it is given make syscalls in this very process, so any of them may serve any
  * call: an fd opened through FFM is closed through JNA just as well. With no provider at all, a
- * syscall is definitely not sent: {@link SyscallSendError}, and nothing happened.
+ * syscall is definitely not sent: {@link SyscallSendError}, and nothing happened. Memory copies go
+ * on meanwhile through {@link ProcSelfMem}, so that an operation which copies its arguments before
+ * its syscall (a write, say) fails at the syscall, with that same {@code SyscallSendError}.
  */
 final class DelegatingSyscallInterface implements SyscallInterface {
     static final String NO_PROVIDER = "no SyscallInterface provider";
@@ -51,12 +53,24 @@ final class DelegatingSyscallInterface implements SyscallInterface {
 
     @Override
     public void writeMemory(long address, byte[] src, int off, int len) {
-        required("writeMemory").writeMemory(address, src, off, len);
+        java.util.Objects.checkFromIndexSize(off, len, src.length);
+        SyscallInterface provider = current.get();
+        if (provider != null) {
+            provider.writeMemory(address, src, off, len);
+        } else {
+            ProcSelfMem.write(address, src, off, len);
+        }
     }
 
     @Override
     public void readMemory(long address, byte[] dst, int off, int len) {
-        required("readMemory").readMemory(address, dst, off, len);
+        java.util.Objects.checkFromIndexSize(off, len, dst.length);
+        SyscallInterface provider = current.get();
+        if (provider != null) {
+            provider.readMemory(address, dst, off, len);
+        } else {
+            ProcSelfMem.read(address, dst, off, len);
+        }
     }
 
     @Override
@@ -76,7 +90,7 @@ final class DelegatingSyscallInterface implements SyscallInterface {
         return "SyscallInterface[delegating to " + provider() + "]";
     }
 
-    /** Memory access has no checked exception to raise: with no provider it is a state error. */
+    /** Calling native code needs a provider: with none it is a state error (no checked exception to raise). */
     private SyscallInterface required(String operation) {
         SyscallInterface provider = current.get();
         if (provider == null) {

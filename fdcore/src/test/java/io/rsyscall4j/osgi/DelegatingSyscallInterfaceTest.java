@@ -1,5 +1,6 @@
 package io.rsyscall4j.osgi;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
 /** The swappable syscall interface behind the OSGi local task, over the real providers. */
 class DelegatingSyscallInterfaceTest {
     private static final long EFD_CLOEXEC = 0x80000;
+    private static final long PROT_READ_WRITE = 0x3;
+    private static final long MAP_PRIVATE_ANONYMOUS = 0x22;
     private final SyscallInterface ffm = provider("ffm");
     private final SyscallInterface jna = provider("jna");
 
@@ -27,9 +30,31 @@ class DelegatingSyscallInterfaceTest {
         SyscallSendError e = assertThrows(SyscallSendError.class, () -> sysif.syscall(Sys.GETPID));
         assertEquals("getpid: no SyscallInterface provider", e.getMessage());
         assertEquals("none", sysif.provider());
-        IllegalStateException memory = assertThrows(IllegalStateException.class,
-                () -> sysif.readMemory(1, new byte[1], 0, 1));
-        assertTrue(memory.getMessage().contains("no SyscallInterface provider"), memory.getMessage());
+        IllegalStateException call = assertThrows(IllegalStateException.class, () -> sysif.callFunction(1));
+        assertEquals("callFunction: no SyscallInterface provider", call.getMessage());
+    }
+
+    @Test
+    void withNoProviderMemoryIsStillCopiedThroughProcSelfMem() throws Exception {
+        DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
+        sysif.use(jna);
+        long page = sysif.syscall(Sys.MMAP, 0, 4096, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+        try {
+            sysif.release(jna);
+            byte[] data = {1, 2, 3, 4, 5};
+            sysif.writeMemory(page + 100, data, 1, 3);
+            sysif.use(jna);
+            byte[] back = new byte[5];
+            sysif.readMemory(page + 99, back, 0, 5);
+            assertArrayEquals(new byte[] {0, 2, 3, 4, 0}, back, "written without a provider, read with one");
+            sysif.release(jna);
+            byte[] again = new byte[3];
+            sysif.readMemory(page + 100, again, 0, 3);
+            assertArrayEquals(new byte[] {2, 3, 4}, again, "read without a provider");
+        } finally {
+            sysif.use(jna);
+            sysif.syscall(Sys.MUNMAP, page, 4096);
+        }
     }
 
     @Test

@@ -41,9 +41,9 @@ final class OsgiRuntime {
         return composite(options.toArray(new Option[0]));
     }
 
-    /** The whole bundle set: api, both providers. */
+    /** The whole bundle set: api, both providers, fdcore. */
     static Option all() {
-        return withBundles("api", "provider-ffm", "provider-jna");
+        return withBundles("api", "provider-ffm", "provider-jna", "fdcore");
     }
 
     private static String url(String artifactId) {

@@ -14,9 +14,9 @@ final class Services {
     private Services() {}
 
     /**
-     * Waits until a service of {@code type} matching {@code filter} is registered and returns it.
-     * The tracker is closed again, so the caller holds no extra reference that would keep a
-     * component alive when a test stops bundles.
+     * Waits until a service of {@code type} matching {@code filter} is registered and returns it,
+     * gotten through the test's own bundle context (so a service factory such as ConfigAdmin's
+     * stays valid for the rest of the test).
      */
     static <T> T await(BundleContext context, Class<T> type, String filter) throws InterruptedException {
         String full = "(&(objectClass=" + type.getName() + ")" + filter + ")";
@@ -28,9 +28,12 @@ final class Services {
         }
         tracker.open();
         try {
-            T service = tracker.waitForService(TIMEOUT_MILLIS);
-            if (service == null) {
+            if (tracker.waitForService(TIMEOUT_MILLIS) == null) {
                 throw new AssertionError("no service " + full + " within " + TIMEOUT_MILLIS + " ms");
+            }
+            T service = context.getService(tracker.getServiceReference());
+            if (service == null) {
+                throw new AssertionError("service " + full + " went away while being got");
             }
             return service;
         } finally {
