@@ -524,7 +524,8 @@ public final class FDTable {
             }
         }
         for (HandleState s : cleared) {
-            removeLocked(s, false);
+            Removal removal = removeLocked(s, false);
+            logCollected(s, removal);
         }
         return cleared.size();
     }
@@ -645,6 +646,13 @@ public final class FDTable {
             }
         }
         return false;
+    }
+
+    static void logCollected(HandleState s, Removal removal) {
+        if (removal != Removal.WAS_INVALID && LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "gc: handle for fd {0} of {1} was garbage-collected ({2})", s.number, s.task,
+                    removal == Removal.CLOSE_LATER ? "no handles left" : "other handles remain");
+        }
     }
 
     /** "3..9, 12" for logs: 10,000 numbers in a row should not make a 60 kB log line. */

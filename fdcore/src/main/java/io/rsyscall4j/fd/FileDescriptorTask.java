@@ -248,7 +248,8 @@ public abstract class FileDescriptorTask {
      * task's handles, {@link #unshareFilesSyscall unshare}, then drop this task's handles from the
      * old table and GC both. Past the seed, the copies this task does not own — everything else the
      * old table held — are closed right away ({@link #closeUnownedAfterUnshare}) instead of leaking
-     * until exec. If the unshare fails, the task stays in its old table, handles intact.
+     * until exec; so, unlike after a clone, nothing of the old table can be inherited afterwards.
+     * If the unshare fails, the task stays in its old table, handles intact.
      */
     public void unshareFiles() throws IOException {
         if (manipulatingFdTable) {
@@ -278,6 +279,8 @@ public abstract class FileDescriptorTask {
         IOException closeError = null;
         try {
             closeUnownedAfterUnshare(fresh.trackedNumbers());
+            // The copies of the old table's other fds are gone, so none of them can be inherited.
+            fresh.removeInherited();
         } catch (IOException e) {
             closeError = e;
         } finally {

@@ -72,10 +72,7 @@ final class Reaper {
             if (removal == FDTable.Removal.CLOSE_LATER && t.markUnownedIfEmptyLocked(s.number)) {
                 tables.add(t);
             }
-            if (removal != FDTable.Removal.WAS_INVALID && LOG.isLoggable(Level.DEBUG)) {
-                LOG.log(Level.DEBUG, "gc: handle for fd {0} of {1} was garbage-collected ({2})", s.number,
-                        s.task, removal == FDTable.Removal.CLOSE_LATER ? "no handles left" : "other handles remain");
-            }
+            FDTable.logCollected(s, removal);
         } finally {
             t.lock.unlock();
         }
