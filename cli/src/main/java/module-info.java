@@ -3,10 +3,11 @@
  * embedded Felix, where it finds the providers (and the local task) as services.
  */
 module io.rsyscall4j.cli {
-    requires io.rsyscall4j.api;
+    requires io.rsyscall4j.fdcore;
     requires info.picocli;
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;
+    requires static org.osgi.service.cm;
 
     opens io.rsyscall4j.cli to info.picocli;
 }

@@ -15,6 +15,12 @@ import io.rsyscall4j.api.SyscallSendError;
  */
 public interface LocalTaskService {
 
+    /** The configuration PID (and component name) of the fdcore component that registers this service. */
+    String PID = "io.rsyscall4j.local";
+
+    /** The configuration property that selects the provider: an LDAP filter, e.g. {@code (provider=jna)}. */
+    String PROVIDER_TARGET = "provider.target";
+
     /**
      * The local task; the same one for as long as this service is registered.
      *

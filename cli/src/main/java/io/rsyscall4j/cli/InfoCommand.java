@@ -1,5 +1,6 @@
 package io.rsyscall4j.cli;
 
+import io.rsyscall4j.Task;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -30,7 +31,8 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Choose first: a provider that is not there is an error, and then nothing else is printed.
-        SyscallInterface sysif = runtime.provider(provider);
+        Task task = runtime.localTask(provider);
+        SyscallInterface sysif = task.sysif();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("JDK: %s (%s) at %s%n", System.getProperty("java.version"),
                 System.getProperty("java.vendor"), System.getProperty("java.home"));

@@ -1,10 +1,20 @@
 package io.rsyscall4j.cli;
 
+import io.rsyscall4j.LocalTaskService;
+import io.rsyscall4j.Task;
 import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.api.SyscallSendError;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -13,13 +23,21 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The runtime as the OSGi framework shows it: providers are the registered {@code SyscallInterface}
- * services (ordered as the framework ranks them), bundles are the installed bundles. Services it
- * hands out are released by {@link #close()}, when the command is done.
+ * services (ordered as the framework ranks them), bundles are the installed bundles, and the local
+ * task is fdcore's {@link LocalTaskService}. A provider asked for by name is selected as any OSGi
+ * user would: through ConfigAdmin, with {@code provider.target} on the service's PID. Services it
+ * gets are released by {@link #close()}, when the command is done.
  */
 final class OsgiRuntimeView implements RuntimeView, AutoCloseable {
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(20);
+    private static final Pattern PROVIDER_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
     private final BundleContext context;
     private final List<ServiceReference<?>> used = new ArrayList<>();
 
@@ -44,7 +62,10 @@ final class OsgiRuntimeView implements RuntimeView, AutoCloseable {
     }
 
     @Override
-    public SyscallInterface provider(String name) {
+    public Task localTask(String name) {
+        if (name != null && !PROVIDER_NAME.matcher(name).matches()) {
+            throw new CommandFailure("bad provider name \"" + name + "\"", CommandFailure.BAD_INPUT);
+        }
         List<ServiceReference<SyscallInterface>> refs = references(name == null ? null : "(provider=" + name + ")");
         if (refs.isEmpty()) {
             throw new CommandFailure(name == null
@@ -52,13 +73,67 @@ final class OsgiRuntimeView implements RuntimeView, AutoCloseable {
                     : "provider " + name + " is not available (registered: " + names() + ")" + bundleHint(),
                     CommandFailure.BAD_INPUT);
         }
-        ServiceReference<SyscallInterface> best = refs.get(0);
-        SyscallInterface service = context.getService(best);
-        if (service == null) {
-            throw new CommandFailure("provider " + name + " went away", 1);
+        LocalTaskService service = service(LocalTaskService.class);
+        String wanted = name != null ? name : String.valueOf(refs.get(0).getProperty("provider"));
+        if (name != null) {
+            select(name);
         }
-        used.add(best);
-        return service;
+        if (!await(() -> wanted.equals(service.provider()))) {
+            throw new CommandFailure("the local task did not move to provider " + wanted + " within "
+                    + TimeUnit.NANOSECONDS.toSeconds(WAIT_NANOS) + " s (it uses " + service.provider() + ")", 1);
+        }
+        try {
+            return service.task();
+        } catch (SyscallSendError e) {
+            throw new CommandFailure("the local task has no provider: " + e.getMessage(), 1, e);
+        }
+    }
+
+    /** Sets {@code provider.target} on the local task's configuration: SCR rebinds, the task stays. */
+    private void select(String name) {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(LocalTaskService.PROVIDER_TARGET, "(provider=" + name + ")");
+        try {
+            Configuration configuration = service(ConfigurationAdmin.class).getConfiguration(LocalTaskService.PID, null);
+            configuration.update(properties);
+        } catch (IOException e) {
+            throw new CommandFailure("cannot configure " + LocalTaskService.PID + ": " + e.getMessage(), 1, e);
+        }
+    }
+
+    /** The service of {@code type}, waiting for it as bundles start (SCR may still be activating it). */
+    private <T> T service(Class<T> type) {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
+        tracker.open();
+        try {
+            if (tracker.waitForService(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS)) == null) {
+                throw new CommandFailure("no " + type.getSimpleName() + " service within "
+                        + TimeUnit.NANOSECONDS.toSeconds(WAIT_NANOS) + " s" + bundleHint(), 1);
+            }
+            ServiceReference<T> ref = tracker.getServiceReference();
+            T service = context.getService(ref);
+            if (service == null) {
+                throw new CommandFailure(type.getSimpleName() + " went away", 1);
+            }
+            used.add(ref);
+            return service;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted while waiting for " + type.getSimpleName(), 1, e);
+        } finally {
+            tracker.close();
+        }
+    }
+
+    private static boolean await(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        return true;
     }
 
     @Override

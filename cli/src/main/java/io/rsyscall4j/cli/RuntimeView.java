@@ -1,6 +1,6 @@
 package io.rsyscall4j.cli;
 
-import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.Task;
 import java.util.List;
 
 /**
@@ -17,11 +17,12 @@ interface RuntimeView {
     List<ProviderInfo> providers();
 
     /**
-     * The provider called {@code name}, or the best one for {@code null}.
+     * The JVM's local task, served by the provider called {@code name}, or by the best one for
+     * {@code null}. Its {@code sysif().provider()} names the provider in use.
      *
      * @throws CommandFailure no such provider is registered (the message names the ones that are)
      */
-    SyscallInterface provider(String name);
+    Task localTask(String name);
 
     /** The installed bundles (or modules), with their states. */
     List<BundleInfo> bundles();

@@ -30,8 +30,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  */
 @Component(name = LocalTaskComponent.PID, service = LocalTaskService.class, immediate = true)
 public final class LocalTaskComponent implements LocalTaskService {
-    /** The component's name and configuration PID. */
-    public static final String PID = "io.rsyscall4j.local";
+    /** The component's name and configuration PID (see {@link LocalTaskService#PID}). */
+    static final String PID = LocalTaskService.PID;
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.osgi");
 
     private final DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
@@ -61,7 +61,7 @@ public final class LocalTaskComponent implements LocalTaskService {
      */
     @Modified
     void modified(Map<String, Object> configuration) {
-        LOG.log(Level.DEBUG, "provider target now {0}", configuration.get("provider.target"));
+        LOG.log(Level.DEBUG, "provider target now {0}", configuration.get(PROVIDER_TARGET));
     }
 
     @Override
