@@ -68,6 +68,9 @@ final class ChildSyscallInterface implements SyscallInterface {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile String gone;
     private boolean socketClosed;
+    private volatile Runnable onGone;
+    private boolean goneReported;
+    private final java.util.concurrent.atomic.AtomicLong requestsSent = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param local the JVM's own provider, which makes the socket I/O
@@ -102,16 +105,25 @@ final class ChildSyscallInterface implements SyscallInterface {
      */
     long[] pipeline(List<SyscallRequest> requests) throws SyscallException {
         long[] results = new long[requests.size()];
+        boolean report = false;
         lock.lock();
         try {
             for (int from = 0; from < results.length; from += MAX_PIPELINE) {
                 int n = Math.min(MAX_PIPELINE, results.length - from);
                 List<SyscallRequest> round = requests.subList(from, from + n);
                 send(round);
+                requestsSent.addAndGet(n);
                 receive(round, results, from);
             }
         } finally {
+            if (gone != null && !goneReported) {
+                goneReported = true;
+                report = true;
+            }
             lock.unlock();
+            if (report) {
+                reportGone();
+            }
         }
         return results;
     }
@@ -243,6 +255,31 @@ final class ChildSyscallInterface implements SyscallInterface {
         }
     }
 
+    /**
+     * Runs {@code action} once, on the thread that first sees the child gone (after that call has
+     * released the connection), or right away if it already has been seen gone.
+     */
+    void onGone(Runnable action) {
+        boolean now;
+        lock.lock();
+        try {
+            onGone = action;
+            now = goneReported;
+        } finally {
+            lock.unlock();
+        }
+        if (now) {
+            action.run();
+        }
+    }
+
+    private void reportGone() {
+        Runnable action = onGone;
+        if (action != null) {
+            action.run();
+        }
+    }
+
     private SyscallHangup hangup(SyscallRequest pending, String why) {
         return new SyscallHangup(describe(pending) + ": child task " + pid + " stopped answering: " + why);
     }
@@ -274,6 +311,21 @@ final class ChildSyscallInterface implements SyscallInterface {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** How many requests were sent to the child so far (for tests: which task made a call). */
+    long requestsSent() {
+        return requestsSent.get();
+    }
+
+    /** The JVM's own provider, which carries this connection. */
+    SyscallInterface local() {
+        return local;
+    }
+
+    /** Why the child stopped answering, or null while it answers. */
+    String goneReason() {
+        return gone;
     }
 
     /** Whether calls can still reach the child (as far as the JVM has seen). */

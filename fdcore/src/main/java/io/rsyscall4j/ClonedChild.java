@@ -33,16 +33,19 @@ final class ClonedChild {
     private final ChildStack stack;
     private final ChildSyscallInterface sysif;
     private final boolean sharesParentTable;
+    private final int serverFd;
     private int serverFdInParentTable;
     private Integer status;
 
     /**
      * @param parent the child whose server made this one, or {@code null} when the JVM did
-     * @param serverFdInParentTable the child's socket end as it stays in the parent's table (made
-     *     with {@code CLONE_FILES}: it is the very fd the child serves on), or -1
+     * @param serverFd the number the child's server reads and writes, in the child's table
+     * @param sharesParentTable made with {@code CLONE_FILES}: then {@code serverFd} is open in the
+     *     parent's table too (it is the same table), and closed there once the child is reaped,
+     *     unless someone {@linkplain #takeServerFdInParentTable takes} that over
      */
     ClonedChild(SyscallInterface local, ClonedChild parent, int pid, int pidfd, ChildStack stack,
-            ChildSyscallInterface sysif, boolean sharesParentTable, int serverFdInParentTable) {
+            ChildSyscallInterface sysif, int serverFd, boolean sharesParentTable) {
         this.local = local;
         this.parent = parent;
         this.pid = pid;
@@ -50,7 +53,8 @@ final class ClonedChild {
         this.stack = stack;
         this.sysif = sysif;
         this.sharesParentTable = sharesParentTable;
-        this.serverFdInParentTable = serverFdInParentTable;
+        this.serverFd = serverFd;
+        this.serverFdInParentTable = sharesParentTable ? serverFd : -1;
     }
 
     int pid() {
@@ -78,6 +82,11 @@ final class ClonedChild {
     /** Whether this child was made with {@code CLONE_FILES}. */
     boolean sharesParentTable() {
         return sharesParentTable;
+    }
+
+    /** The number of the socket the child's server uses, in the child's table. */
+    int serverFd() {
+        return serverFd;
     }
 
     /** The server's socket number in the parent's table, while it is still open there; else -1. */

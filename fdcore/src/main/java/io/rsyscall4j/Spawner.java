@@ -104,7 +104,7 @@ final class Spawner {
         }
         int pidfd = stack.ptid();
         ChildSyscallInterface sysif = new ChildSyscallInterface(local, a, pidfd, (int) pid, stack);
-        ClonedChild child = new ClonedChild(local, null, (int) pid, pidfd, stack, sysif, files, files ? b : -1);
+        ClonedChild child = new ClonedChild(local, null, (int) pid, pidfd, stack, sysif, b, files);
         if (!files) {
             try {
                 // The child's table is a copy of the JVM's: drop its copy of the JVM's end (or it
@@ -178,10 +178,10 @@ final class Spawner {
                 closeQuietly(p, b, e);
                 throw e;
             }
-            abandon(new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, files, files ? b : -1), e);
+            abandon(new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files), e);
             throw e;
         }
-        return new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, files, files ? b : -1);
+        return new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
     }
 
     private static void killThroughParent(SyscallInterface p, int pid, ChildStack stack, Exception failure) {

@@ -112,6 +112,16 @@ public class Task extends FileDescriptorTask {
     }
 
     /**
+     * Makes a child task: a new process, cloned by this task, that runs a syscall server for the
+     * JVM ({@link ChildTask}). It shares this task's address space; with {@link CloneFlag#FILES} it
+     * joins this task's fd table, else it gets a copy of it, whose fds it claims with
+     * {@link #inheritFd} (only those with handles at the time of the clone).
+     */
+    public ChildTask clone(CloneFlag... flags) throws IOException {
+        return ChildTask.cloneFrom(this, flags);
+    }
+
+    /**
      * A handle for {@code fd}, which a syscall of this task just created; if no handle can be
      * made (the task began changing tables meanwhile), the fd is closed rather than leaked.
      */

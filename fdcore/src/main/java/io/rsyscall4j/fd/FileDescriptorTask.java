@@ -284,6 +284,9 @@ public abstract class FileDescriptorTask {
         } catch (IOException e) {
             closeError = e;
         } finally {
+            // The copies nobody here owned are closed (or, after an error, may be): none of them
+            // can be inherited any more, or inheritFd would hand out a closed (or reused) number.
+            fresh.removeInherited();
             manipulatingFdTable = false;
         }
         LOG.log(Level.DEBUG, "{0}: unshared its fd table: {1} -> {2}", this, old, fresh);

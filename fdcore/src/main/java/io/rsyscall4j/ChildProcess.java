@@ -1,0 +1,58 @@
+package io.rsyscall4j;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A program a child task exec'd ({@link ChildTask#exec}): the process it runs in, until it is
+ * waited for.
+ *
+ * <p>The JVM made the process, so the JVM reaps it: {@link #waitFor} does (the JDK's own reaper
+ * only reaps the processes {@code ProcessBuilder} started). Until then an ended process stays a
+ * zombie. It is killed if its parent task dies first (the parent-death signal survives exec), and
+ * so ends with the JVM.
+ */
+public final class ChildProcess {
+    private final ClonedChild process;
+    private final List<String> argv;
+
+    ChildProcess(ClonedChild process, List<String> argv) {
+        this.process = process;
+        this.argv = List.copyOf(argv);
+    }
+
+    /** The process id (in the JVM's pid namespace). */
+    public int pid() {
+        return process.pid();
+    }
+
+    /**
+     * Waits for the program to end and returns its exit status, or 128 + the signal that killed
+     * it. Reaps the process; later calls return the same status. Not interruptible.
+     */
+    public int waitFor() throws IOException {
+        return process.waitFor();
+    }
+
+    /**
+     * Waits for the program to end ({@link #waitFor}) and throws unless it exited with status 0.
+     *
+     * @throws ChildProcessFailedException it exited non-zero or was killed
+     */
+    public void check() throws IOException {
+        int status = waitFor();
+        if (status != 0) {
+            throw new ChildProcessFailedException(pid(), status, argv);
+        }
+    }
+
+    /** Sends {@code signal} to the process (through its pidfd: never to a reused pid). */
+    public void kill(int signal) throws IOException {
+        process.kill(signal);
+    }
+
+    @Override
+    public String toString() {
+        return "ChildProcess[pid " + pid() + ", " + argv + "]";
+    }
+}

@@ -1,0 +1,457 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallHangup;
+import io.rsyscall4j.fd.FDTable;
+import io.rsyscall4j.fd.FileDescriptor;
+import java.io.IOException;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A process the JVM made with {@link Task#clone}, whose syscalls the JVM runs: it executes nothing
+ * but a tiny syscall server, so everything it does is a syscall some Java code asked for.
+ *
+ * <p>That is what makes it useful: set up its fds exactly ({@link #inheritFd},
+ * {@link FileDescriptor#dup2}, {@link #unshareFiles}), then {@link #exec} a program that gets
+ * exactly those fds, or use it as a second process to hold fds in, or to run syscalls that would
+ * disturb the JVM (such as {@code unshare}). Children can clone children.
+ *
+ * <p>The child shares the JVM's memory ({@code CLONE_VM}), has every signal blocked (a signal
+ * meant for it must not run a JVM signal handler), and dies when its parent does
+ * ({@code PR_SET_PDEATHSIG}; the JVM clones its own children on one thread that lives as long as
+ * the JVM). If it dies another way, its pending and later syscalls raise
+ * {@link io.rsyscall4j.api.SyscallHangup} or {@link io.rsyscall4j.api.SyscallSendError}, and it is
+ * reaped in the background. A child task that becomes unreachable is killed and reaped; note
+ * that a {@link CloneFlag#FILES} child stays reachable while handles it owns (its stdio among
+ * them) are tracked in the table it shares, so {@link #exit} it when done.
+ */
+public class ChildTask extends Task {
+    private static final long[] STDIO = {0, 1, 2};
+    private static final long CLOSE_RANGE_CLOEXEC = 4;
+    private static final long MAX_FD = 0xFFFF_FFFFL;
+    private static final int SIG_SETMASK = 2;
+    private static final int NSIG = 64;
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
+    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    /** Where a child task is in its life. Shared with background actions, which must not hold the task. */
+    enum State { ALIVE, EXECING, EXECED, EXITING, EXITED, DEAD }
+
+    private final ClonedChild process;
+    private final ChildSyscallInterface connection;
+    private final AtomicReference<State> state;
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    /** The server's socket, owned by this task like any of its fds (so unshare and exit keep it right). */
+    private FileDescriptor server;
+    /** Whether the task has left its table for good (guarded by {@link #lifecycle}). */
+    private boolean left;
+    /**
+     * Whether another process may be in this task's kernel fd table: it was cloned with
+     * {@link CloneFlag#FILES}, or cloned a child with it, since its last unshare. exec must unshare
+     * first then; a table known private needs no unshare.
+     */
+    private volatile boolean mayShareTable;
+
+    private ChildTask(ClonedChild process, FDTable table, Task parent) {
+        super(process.sysif(), process.pid(), table, parent.addressSpace());
+        this.process = process;
+        this.connection = process.sysif();
+        this.state = new AtomicReference<>(State.ALIVE);
+        WeakReference<ChildTask> self = new WeakReference<>(this);
+        AtomicReference<State> st = state;
+        connection.onGone(() -> {
+            if (st.compareAndSet(State.ALIVE, State.DEAD)) {
+                cleanUpAfterDeath(process, self);
+            }
+        });
+        ChildJanitor.register(this, "killing unreachable child task " + process.pid(), () -> {
+            if (st.compareAndSet(State.ALIVE, State.DEAD)) {
+                process.kill(SIGKILL);
+                process.waitFor();
+            }
+        });
+    }
+
+    /**
+     * A child that died without being asked to (killed, or its parent died): in the background,
+     * the task leaves its table as after {@link #exit} (the fds only it owned there, such as its
+     * server socket in a table shared with the JVM, are closed through another task of that
+     * table), and the process is reaped.
+     */
+    private static void cleanUpAfterDeath(ClonedChild process, WeakReference<ChildTask> self) {
+        ChildJanitor.submit("cleaning up after child task " + process.pid(), () -> {
+            ChildTask task = self.get();
+            if (task != null) {
+                task.lifecycle.lock();
+                try {
+                    task.leaveForGood();
+                } finally {
+                    task.lifecycle.unlock();
+                }
+            }
+            process.waitFor();
+        });
+    }
+
+    /**
+     * {@link Task#clone}: makes a child of {@code parent}. Without {@link CloneFlag#FILES} the
+     * child's table is a copy of the parent's as of the clone: the table object is made before the
+     * clone, so exactly the handles that existed then can be inherited.
+     */
+    static ChildTask cloneFrom(Task parent, CloneFlag... flags) throws IOException {
+        boolean files = false;
+        for (CloneFlag f : flags) {
+            files |= Objects.requireNonNull(f, "clone flag") == CloneFlag.FILES;
+        }
+        ClonedChild process;
+        FDTable table = files ? parent.fdTable() : new FDTable(parent.pid(), parent.fdTable());
+        if (parent instanceof ChildTask) {
+            ChildTask p = (ChildTask) parent;
+            p.lifecycle.lock(); // not while it execs, exits or unshares
+            try {
+                p.checkAlive("clone");
+                process = Spawner.cloneFrom(p.connection.local(), p.process, files);
+                p.mayShareTable |= files;
+            } finally {
+                p.lifecycle.unlock();
+            }
+        } else {
+            process = Spawner.cloneLocal(parent.sysif(), files);
+        }
+        ChildTask child;
+        try {
+            child = new ChildTask(process, table, parent);
+            child.mayShareTable = files;
+            child.server = child.makeFdHandleFromNear(process.serverFd());
+            process.takeServerFdInParentTable(); // the handle owns it now, in whichever table
+        } catch (RuntimeException | Error e) {
+            try {
+                process.kill(SIGKILL);
+                process.waitFor();
+            } catch (SyscallException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        child.initStdio(stdio(parent.stdin(), child, files), stdio(parent.stdout(), child, files),
+                stdio(parent.stderr(), child, files));
+        return child;
+    }
+
+    /** The child's handle for the parent's stdio fd, or null if the parent has none (any more). */
+    private static FileDescriptor stdio(FileDescriptor parents, ChildTask child, boolean files) {
+        if (parents == null || !parents.isValid()) {
+            return null;
+        }
+        try {
+            return files ? parents.forTask(child) : child.inheritFd(parents);
+        } catch (RuntimeException e) {
+            return null; // invalidated meanwhile
+        }
+    }
+
+    /**
+     * Ends the child with {@code status} ({@code exit(2)}) and reaps it. Its handles stay, but
+     * every later use of them fails; the fds only it owned in a table shared with others are
+     * closed through another task of that table.
+     */
+    public void exit(int status) throws IOException {
+        lifecycle.lock();
+        try {
+            checkAlive("exit");
+            state.set(State.EXITING);
+            setManipulatingFdTable(true);
+            SyscallException failure = null;
+            try {
+                connection.syscall(Sys.EXIT, status);
+                throw new IllegalStateException("exit(" + status + ") returned in child task " + pid());
+            } catch (SyscallHangup expected) {
+                // the child is gone: that is what exit does
+            } catch (SyscallException e) {
+                failure = e; // it was gone before: nothing was sent
+            } finally {
+                state.set(State.EXITED);
+                leaveForGood();
+            }
+            process.waitFor();
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * {@code unshare(CLONE_FILES)} in the child: the seed's algorithm, then every fd the child's new
+     * table got a copy of but no handle of the child owns is closed (0, 1 and 2 stay).
+     */
+    @Override
+    public void unshareFiles() throws IOException {
+        lifecycle.lock();
+        try {
+            checkAlive("unshareFiles");
+            super.unshareFiles();
+            mayShareTable = false;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** {@link #exec(String, List, Map)} with the JVM's environment. */
+    public ChildProcess exec(String path, List<String> argv) throws IOException {
+        return exec(path, argv, System.getenv());
+    }
+
+    /**
+     * Replaces the child's program with {@code path} ({@code execve(2)}); returns the running
+     * program, which the JVM must {@linkplain ChildProcess#waitFor wait for}.
+     *
+     * <p>A {@code path} without a slash is looked up in {@code PATH} (of {@code env}, else the
+     * JVM's), as {@code execvp} does. The program gets exactly fds 0, 1, 2 and the fds this task
+     * set up for it: those its handles own with close-on-exec clear ({@link FileDescriptor#dup2},
+     * {@link FileDescriptor#disableCloexec}). Everything else is made close-on-exec just before the
+     * {@code execve}, including fds of the JVM that lack {@code O_CLOEXEC}: a child whose table
+     * may be shared ({@link CloneFlag#FILES}) first {@linkplain #unshareFiles unshares} it (so the
+     * JVM's own table is never touched); then the gaps between 0, 1, 2 and the numbers its handles
+     * own are marked with {@code close_range(CLOSE_RANGE_CLOEXEC)}.
+     * Marking rather than closing keeps a failed {@code execve} harmless. The program starts with
+     * every signal at its default disposition and none blocked.
+     *
+     * @throws ErrnoException the {@code execve} failed (e.g. {@code ENOENT}); the child task is as
+     *     it was (in a table of its own now, its signal handlers at their defaults, every signal
+     *     blocked again) and can be used further
+     */
+    public ChildProcess exec(String path, List<String> argv, Map<String, String> env) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(argv, "argv");
+        Objects.requireNonNull(env, "env");
+        List<byte[]> args = new ArrayList<>();
+        for (String a : argv) {
+            args.add(cString(Objects.requireNonNull(a, "argv element")));
+        }
+        List<byte[]> envp = new ArrayList<>();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().indexOf('=') >= 0) {
+                throw new IllegalArgumentException("environment variable name contains '=': " + e.getKey());
+            }
+            envp.add(cString(e.getKey() + "=" + e.getValue()));
+        }
+        List<byte[]> candidates = new ArrayList<>();
+        for (String c : candidates(path, env)) {
+            candidates.add(cString(c));
+        }
+        lifecycle.lock();
+        try {
+            checkAlive("exec " + path);
+            if (mayShareTable) {
+                unshareFiles();
+            } else {
+                runFdTableGc(); // a dropped handle's fd must not be kept for the program
+            }
+            markCloexecExceptOwned();
+            ExecImage image = ExecImage.build(connection.local(), candidates, args, envp);
+            try {
+                return execImage(path, argv, image);
+            } finally {
+                image.free();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private ChildProcess execImage(String path, List<String> argv, ExecImage image) throws IOException {
+        resetSignals(image);
+        state.set(State.EXECING);
+        setManipulatingFdTable(true);
+        ErrnoException failure = null;
+        ErrnoException denied = null;
+        try {
+            for (int i = 0; i < image.candidates(); i++) {
+                try {
+                    connection.syscall(Sys.EXECVE, image.candidate(i), image.argv(), image.envp());
+                    throw new IllegalStateException("execve returned success in child task " + pid());
+                } catch (ErrnoException e) {
+                    // execvp's rule: a missing file means try the next PATH entry; remember a
+                    // permission problem to report if nothing runs; any other error ends the search.
+                    ErrnoException named = e.withSubject(path);
+                    if (e.errno() == Errno.EACCES) {
+                        denied = denied == null ? named : denied;
+                    } else if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+                        failure = named;
+                    } else {
+                        failure = named;
+                        denied = null;
+                        break;
+                    }
+                }
+            }
+        } catch (SyscallHangup success) {
+            state.set(State.EXECED);
+            leaveForGood();
+            return new ChildProcess(process, argv);
+        } catch (SyscallException | RuntimeException e) {
+            // Not sent (the child was gone) or broken: the child is of no further use.
+            if (state.compareAndSet(State.EXECING, State.DEAD)) {
+                cleanUpAfterDeath(process, new WeakReference<>(this));
+            }
+            throw e;
+        }
+        // Every candidate failed: the child is intact; block its signals again.
+        state.set(State.ALIVE);
+        setManipulatingFdTable(false);
+        connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
+        throw denied != null ? denied : failure;
+    }
+
+    /**
+     * The program files an {@code execve} of {@code path} tries, in order: {@code path} itself if
+     * it has a slash, else each {@code PATH} directory's entry.
+     */
+    private static List<String> candidates(String path, Map<String, String> env) {
+        if (path.isEmpty()) {
+            return List.of(path);
+        }
+        if (path.indexOf('/') >= 0) {
+            return List.of(path);
+        }
+        String search = env.get("PATH");
+        if (search == null) {
+            search = System.getenv("PATH");
+        }
+        if (search == null) {
+            search = DEFAULT_PATH;
+        }
+        List<String> out = new ArrayList<>();
+        for (String dir : search.split(":", -1)) {
+            out.add(dir.isEmpty() ? path : dir + "/" + path);
+        }
+        return out;
+    }
+
+    /**
+     * Marks every fd of the (now private) table close-on-exec except 0, 1, 2 and the numbers this
+     * task's handles own, whose flag is left as the caller set it: {@code close_range} with
+     * {@code CLOSE_RANGE_CLOEXEC} over each gap, all in one round trip.
+     */
+    private void markCloexecExceptOwned() throws IOException {
+        List<SyscallRequest> marks = new ArrayList<>();
+        long next = 0;
+        for (long n : kept(fdTable().trackedNumbers())) {
+            if (n > next) {
+                marks.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
+            }
+            next = n + 1;
+        }
+        marks.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, MAX_FD, CLOSE_RANGE_CLOEXEC));
+        long[] results = connection.pipeline(marks);
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] < 0 && results[i] >= -4095) {
+                SyscallRequest r = marks.get(i);
+                throw new ErrnoException(Sys.CLOSE_RANGE, (int) -results[i], r.arg(0) + ".." + r.arg(1));
+            }
+        }
+    }
+
+    /**
+     * Sets every signal's disposition to default, then unblocks them all: the JVM's handlers,
+     * which this child inherited a copy of, must not run in it once signals are let in (a handler
+     * would run JVM code in the child, in the JVM's memory), and the program should start with the
+     * signals it expects. One round trip.
+     */
+    private void resetSignals(ExecImage image) throws IOException {
+        List<SyscallRequest> calls = new ArrayList<>();
+        for (int sig = 1; sig <= NSIG; sig++) {
+            if (sig != SIGKILL && sig != SIGSTOP) {
+                calls.add(SyscallRequest.of(Sys.RT_SIGACTION, sig, image.defaultAction(), 0, 8));
+            }
+        }
+        calls.add(SyscallRequest.of(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.emptySigset(), 0, 8));
+        long[] results = connection.pipeline(calls);
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] < 0 && results[i] >= -4095) {
+                SyscallRequest r = calls.get(i);
+                connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
+                throw new ErrnoException(r.nr(), (int) -results[i], "signal " + r.arg(0));
+            }
+        }
+    }
+
+    /**
+     * After exit or a successful exec: the process no longer has the table this task was in. As
+     * in rsyscall, the task moves to a fresh table holding its handles (which stay, but every use
+     * of them now fails), and the fds only it owned in the old table are closed through another
+     * task of that table, if there is one (a {@link CloneFlag#FILES} child's server socket and fds
+     * in the JVM's table).
+     */
+    private void leaveForGood() {
+        if (left) {
+            return;
+        }
+        left = true;
+        try {
+            connection.close();
+        } catch (SyscallException e) {
+            // the connection is being given up; nothing depends on its close
+        }
+        FDTable old = fdTable();
+        makeFreshFdTable();
+        leaveFdTable(old);
+    }
+
+    /** Keeps 0, 1, 2 too: an exec'd program expects its stdio at those numbers. */
+    @Override
+    protected void closeUnownedAfterUnshare(int[] owned) throws IOException {
+        super.closeUnownedAfterUnshare(kept(owned));
+    }
+
+    private static int[] kept(int[] owned) {
+        TreeSet<Integer> keep = new TreeSet<>();
+        for (long n : STDIO) {
+            keep.add((int) n);
+        }
+        for (int n : owned) {
+            keep.add(n);
+        }
+        return keep.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void checkAlive(String what) {
+        State s = state.get();
+        if (s != State.ALIVE) {
+            String why = switch (s) {
+                case EXECING, EXECED -> "it has exec'd a program";
+                case EXITING, EXITED -> "it has exited";
+                default -> "it died (" + connection.goneReason() + ")";
+            };
+            throw new IllegalStateException("can't " + what + " in child task " + pid() + ": " + why);
+        }
+    }
+
+    /** Where the child is in its life. */
+    State state() {
+        return state.get();
+    }
+
+    /** The process behind this task (for tests and the package). */
+    ClonedChild process() {
+        return process;
+    }
+
+    /** The server's socket handle (for tests). */
+    FileDescriptor serverFd() {
+        return server;
+    }
+}

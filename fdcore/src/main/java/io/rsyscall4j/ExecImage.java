@@ -1,0 +1,113 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Everything an {@code execve} run in a child task reads, laid out in one JVM mapping (the child
+ * shares the JVM's memory, so the kernel reads it from there): the program paths to try, the
+ * {@code argv} and {@code envp} arrays and their strings, and the signal structures the exec
+ * preparation passes.
+ *
+ * <pre>
+ *     0  struct sigaction with SIG_DFL (32 zero bytes)
+ *    32  empty sigset_t;  40  full sigset_t
+ *    48  char **argv (argc + 1 pointers), then char **envp (envc + 1), then the strings
+ * </pre>
+ */
+final class ExecImage {
+    private static final long PAGE = 4096;
+    private static final int PROT_READ_WRITE = 0x3;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+    private static final int ARRAYS = 48;
+
+    private final SyscallInterface local;
+    private final long base;
+    private final long size;
+    private final long[] candidates;
+    private final long argv;
+    private final long envp;
+
+    private ExecImage(SyscallInterface local, long base, long size, long[] candidates, long argv, long envp) {
+        this.local = local;
+        this.base = base;
+        this.size = size;
+        this.candidates = candidates;
+        this.argv = argv;
+        this.envp = envp;
+    }
+
+    /** Maps and fills the image; strings are already NUL-terminated. */
+    static ExecImage build(SyscallInterface local, List<byte[]> paths, List<byte[]> args, List<byte[]> env)
+            throws SyscallException {
+        long strings = ARRAYS + 8L * (args.size() + 1) + 8L * (env.size() + 1);
+        long total = strings;
+        for (List<byte[]> l : List.of(paths, args, env)) {
+            for (byte[] b : l) {
+                total += b.length;
+            }
+        }
+        if (total > Integer.MAX_VALUE - PAGE) {
+            throw new IllegalArgumentException("exec arguments and environment too large: " + total + " bytes");
+        }
+        long size = (total + PAGE - 1) / PAGE * PAGE;
+        long base = local.syscall(Sys.MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+        ByteBuffer image = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        image.putLong(40, -1L); // the full signal set; the rest of the header stays zero
+        long at = strings;
+        long[] pathAddrs = new long[paths.size()];
+        for (int i = 0; i < paths.size(); i++) {
+            pathAddrs[i] = base + at;
+            image.put((int) at, paths.get(i));
+            at += paths.get(i).length;
+        }
+        int slot = ARRAYS;
+        for (List<byte[]> l : List.of(args, env)) {
+            for (byte[] b : l) {
+                image.putLong(slot, base + at);
+                slot += 8;
+                image.put((int) at, b);
+                at += b.length;
+            }
+            slot += 8; // the NULL that ends the array
+        }
+        local.writeMemory(base, image.array(), 0, (int) total);
+        return new ExecImage(local, base, size, pathAddrs, base + ARRAYS, base + ARRAYS + 8L * (args.size() + 1));
+    }
+
+    int candidates() {
+        return candidates.length;
+    }
+
+    long candidate(int i) {
+        return candidates[i];
+    }
+
+    long argv() {
+        return argv;
+    }
+
+    long envp() {
+        return envp;
+    }
+
+    long defaultAction() {
+        return base;
+    }
+
+    long emptySigset() {
+        return base + 32;
+    }
+
+    long fullSigset() {
+        return base + 40;
+    }
+
+    void free() throws SyscallException {
+        local.syscall(Sys.MUNMAP, base, size);
+    }
+}
