@@ -8,9 +8,9 @@ import java.util.List;
  * waited for.
  *
  * <p>The JVM made the process, so the JVM reaps it: {@link #waitFor} does (the JDK's own reaper
- * only reaps the processes {@code ProcessBuilder} started). Until then an ended process stays a
- * zombie. It is killed if its parent task dies first (the parent-death signal survives exec), and
- * so ends with the JVM.
+ * only reaps the processes {@code ProcessBuilder} started). A {@code ChildProcess} dropped without
+ * {@code waitFor} is reaped in the background once it ends. The program is killed if its parent
+ * task dies first (the parent-death signal survives exec), and so ends with the JVM.
  */
 public final class ChildProcess {
     private final ClonedChild process;
@@ -19,6 +19,8 @@ public final class ChildProcess {
     ChildProcess(ClonedChild process, List<String> argv) {
         this.process = process;
         this.argv = List.copyOf(argv);
+        // Dropped without waitFor: reap it in the background once it ends, rather than leave a zombie.
+        ChildJanitor.register(this, "reaping process " + process.pid() + " " + this.argv, process::waitFor);
     }
 
     /** The process id (in the JVM's pid namespace). */

@@ -392,6 +392,16 @@ class ChildTaskTest {
         Kernel.await("the abandoned child is killed and reaped", CLEANUP, () -> ProcessHandle.of(pid).isEmpty());
     }
 
+    @BothProviders
+    void aDroppedChildProcessIsReapedWhenItEnds(String provider) throws Exception {
+        ChildProcess p = Rsyscall.local(provider).clone().exec("true", List.of("true"));
+        int pid = p.pid();
+        List<WeakReference<ChildProcess>> ref = List.of(new WeakReference<>(p));
+        p = null;
+        Kernel.gcUntilCleared(ref);
+        Kernel.await("the dropped process is reaped, not left a zombie", CLEANUP, () -> ProcessHandle.of(pid).isEmpty());
+    }
+
     // --- helpers ---
 
     private static String readExactly(FileDescriptor fd, int n) throws IOException {
