@@ -34,8 +34,10 @@ public final class Rsyscall {
     private static final List<String> PREFERENCE = List.of("ffm", "jna");
 
     private static final Object LOCK = new Object();
+    /** Guarded by {@link #LOCK}. */
     private static Map<String, SyscallInterface> providers;
     private static final Map<String, Task> BY_PROVIDER = new LinkedHashMap<>();
+    /** Guarded by {@link #LOCK}. */
     private static Jvm jvm;
 
     private Rsyscall() {}
@@ -56,14 +58,14 @@ public final class Rsyscall {
         if (asked != null && !asked.isBlank()) {
             return local(asked.trim());
         }
-        Map<String, SyscallInterface> available = providers();
+        List<String> available = availableProviders();
         for (String name : PREFERENCE) {
-            if (available.containsKey(name)) {
+            if (available.contains(name)) {
                 return local(name);
             }
         }
         if (!available.isEmpty()) {
-            return local(available.keySet().iterator().next());
+            return local(available.get(0));
         }
         throw new IllegalStateException("no rsyscall4j syscall provider is available: put rsyscall4j-provider-ffm"
                 + " (JDK 22+) or rsyscall4j-provider-jna (with JNA) on the class or module path");

@@ -94,6 +94,30 @@ class GarbageCollectionTest {
         assertEquals(List.of(), Kernel.fdsUnder(dir));
     }
 
+    /** A borrow of a handle that is then dropped: the borrowed fd and a phantom of the handle. */
+    private record BorrowedDrop(io.rsyscall4j.fd.Borrowed borrow, PhantomReference<FileDescriptor> ref) {
+    }
+
+    private static BorrowedDrop borrowAndDrop(Task task, Path f) throws IOException {
+        FileDescriptor fd = task.open(f.toString(), O_RDONLY);
+        return new BorrowedDrop(fd.borrow(task), new PhantomReference<>(fd, null));
+    }
+
+    @BothProviders
+    void aBorrowOutlivesTheCollectionOfItsHandleAndItsEndClosesTheFd(String provider) throws IOException {
+        Task task = Rsyscall.local(provider);
+        Path f = file("borrowed");
+        BorrowedDrop d = borrowAndDrop(task, f);
+        int n = d.borrow().number();
+        Kernel.gcUntilCleared(List.of(d.ref()));
+        task.runFdTableGc();
+        assertEquals(f.toString(), Kernel.target(n), "no handle left, but still borrowed: open");
+        assertEquals(0, task.fdTable().handleCount(n));
+        d.borrow().close();
+        assertNotEquals(f.toString(), Kernel.target(n), "the borrow's end closed it");
+        assertFalse(task.fdTable().isTracked(n));
+    }
+
     @BothProviders
     void aCollectedHandleLeavesTheFdToItsLiveSibling(String provider) throws IOException {
         Task task = Rsyscall.local(provider);

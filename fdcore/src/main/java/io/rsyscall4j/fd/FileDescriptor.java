@@ -346,18 +346,29 @@ public final class FileDescriptor {
             // One critical section: the result owns the number before the target lets go of it and
             // before the hold ends, so the number is never without an owner.
             FileDescriptor result = null;
+            RuntimeException failure = null;
             FDTable.BorrowEnd end;
             t.lock.lock();
             try {
                 try {
                     result = t.makeHandleLocked(task, target.number);
                     target.consumeLocked(t);
-                } finally {
-                    end = t.endBorrowLocked(target.number, target.task);
+                } catch (RuntimeException e) {
+                    // The task began changing tables during the syscall: the target keeps the number.
+                    failure = e;
                 }
+                end = t.endBorrowLocked(target.number, target.task);
             } finally {
                 t.lock.unlock();
                 Reference.reachabilityFence(target);
+            }
+            if (failure != null) {
+                if (end == FDTable.BorrowEnd.CLOSE_NOW) {
+                    t.closeTakenNumber(target.task, target.number);
+                } else if (end == FDTable.BorrowEnd.LEFT_FOR_GC) {
+                    Reaper.requestGc(t);
+                }
+                throw failure;
             }
             if (end != FDTable.BorrowEnd.NOTHING) {
                 throw new IllegalStateException("internal error: " + op + " onto fd " + target.number + " left it unowned");
