@@ -5,6 +5,7 @@
 module io.rsyscall4j.cli {
     requires io.rsyscall4j.fdcore;
     requires info.picocli;
+    requires java.logging;
     requires static osgi.core;
     requires static org.osgi.service.component.annotations;
     requires static org.osgi.service.cm;

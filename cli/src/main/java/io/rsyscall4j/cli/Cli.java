@@ -13,7 +13,10 @@ final class Cli {
 
     static int run(RuntimeView runtime, String version, PrintWriter out, PrintWriter err, String... args) {
         CommandLine commandLine = new CommandLine(new Rsyscall4jCommand())
-                .addSubcommand(new InfoCommand(runtime));
+                .addSubcommand(new InfoCommand(runtime))
+                .addSubcommand(new ExecCommand(runtime));
+        // exec's program and its arguments are never options of ours, even without "--".
+        commandLine.getSubcommands().get("exec").setStopAtPositional(true);
         commandLine.getCommandSpec().version("rsyscall4j " + version);
         commandLine.setOut(out);
         commandLine.setErr(err);

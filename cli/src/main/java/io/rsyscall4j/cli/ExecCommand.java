@@ -1,0 +1,367 @@
+package io.rsyscall4j.cli;
+
+import io.rsyscall4j.ChildProcess;
+import io.rsyscall4j.ChildTask;
+import io.rsyscall4j.Task;
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.fd.Borrowed;
+import io.rsyscall4j.fd.FileDescriptor;
+import io.rsyscall4j.fd.OpenFlags;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rsyscall4j exec}: runs a program with exactly fds 0, 1, 2 and the ones asked for.
+ *
+ * <p>The fds are made in the JVM first (files opened, sockets bound and listening — all
+ * close-on-exec handles of the local task), so that bad input fails before any process exists.
+ * Then a child task is cloned with a copy of the JVM's table, inherits those handles, {@code dup2}s
+ * each onto its number, and execs the program; fdcore marks every other fd close-on-exec, so the
+ * program sees nothing of the JVM's. With {@code --listen-fds} the environment says so as systemd's
+ * socket activation does: {@code LISTEN_PID} is the child task's pid, which is the program's pid
+ * once it execs. The JVM's own handles are closed as soon as the program runs; the exit status is
+ * the program's.
+ */
+@Command(name = "exec", description = "Run PROGRAM with exactly fds 0, 1, 2 and those given with --fd.")
+final class ExecCommand implements Callable<Integer> {
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int F_GETFD = 1;
+    private static final int FILE_MODE = 0666;
+    /** The first fd socket activation passes (SD_LISTEN_FDS_START). */
+    private static final int LISTEN_FDS_START = 3;
+    private static final List<String> LISTEN_VARIABLES = List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES");
+
+    private final RuntimeView runtime;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--provider", paramLabel = "P", description = "Use provider P (ffm or jna) rather than the best available.")
+    String provider;
+
+    @Option(names = "--fd", paramLabel = "N=SPEC", description = {
+        "Give the program fd N: file:PATH[:r|w|rw|a], tcp-listen:[HOST:]PORT, unix-listen:PATH, null,",
+        "or inherit:M (this launcher's fd M). Repeatable."})
+    List<String> fds = new ArrayList<>();
+
+    @Option(names = "--listen-fds", description = "Set LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES (systemd socket activation) for fds 3 and up.")
+    boolean listenFds;
+
+    @Option(names = "--trace", description = "Print each fd lifecycle event to stderr.")
+    boolean trace;
+
+    @Parameters(arity = "1..*", paramLabel = "PROGRAM [ARGS...]", description = "The program and its arguments (after --).")
+    List<String> command;
+
+    ExecCommand(RuntimeView runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<FdRequest> requests = new ArrayList<>();
+        try {
+            for (String fd : fds) {
+                requests.add(FdRequest.parse(fd));
+            }
+            FdRequest.checkAll(requests, listenFds);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), CommandFailure.BAD_INPUT);
+        }
+        requests.sort(Comparator.comparingInt(FdRequest::number));
+        PrintWriter err = spec.commandLine().getErr();
+        try (Trace tr = new Trace(err, trace); Opened opened = new Opened(tr)) {
+            Task local = runtime.localTask(provider);
+            tr.event("local task pid %d through provider %s", local.pid(), local.sysif().provider());
+            for (FdRequest r : requests) {
+                opened.add(r, open(local, r, tr));
+            }
+            opened.moveAwayFromTargets(local);
+            return run(local, requests, opened, tr);
+        }
+    }
+
+    private int run(Task local, List<FdRequest> requests, Opened opened, Trace tr) throws IOException {
+        ChildTask child;
+        try (Reserved reserved = Reserved.targets(local, requests, tr)) {
+            child = local.clone();
+        }
+        tr.event("child task %d cloned (a copy of the JVM's fd table)", child.pid());
+        boolean execed = false;
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                FdRequest r = requests.get(i);
+                FileDescriptor source = child.inheritFd(opened.fds.get(i));
+                FileDescriptor target = target(child, r.number());
+                source.dup2(target);
+                tr.event("child %d: fd %d -> fd %d (%s), close-on-exec cleared", child.pid(), source.number(),
+                        r.number(), r.text());
+                source.invalidate();
+            }
+            Map<String, String> env = environment(requests, child.pid());
+            ChildProcess program;
+            try {
+                program = child.exec(command.get(0), command, env);
+            } catch (ErrnoException e) {
+                throw execFailure(e);
+            }
+            execed = true;
+            tr.event("exec %s as pid %d with fds %s", String.join(" ", command), program.pid(), fdList(requests));
+            opened.closeFds();
+            int status = program.waitFor();
+            tr.event("pid %d ended with status %d", program.pid(), status);
+            return status;
+        } finally {
+            if (!execed) {
+                child.exit(0);
+                tr.event("child task %d exited (nothing was exec'd)", child.pid());
+            }
+        }
+    }
+
+    /** The child's handle for fd {@code n}: its stdio handle for 0, 1, 2, else a new one for that number. */
+    private static FileDescriptor target(ChildTask child, int n) {
+        switch (n) {
+            case 0:
+                return child.stdin();
+            case 1:
+                return child.stdout();
+            case 2:
+                return child.stderr();
+            default:
+                try {
+                    return child.makeFdHandle(n);
+                } catch (RuntimeException e) {
+                    throw new CommandFailure("fd " + n + " cannot be given to the program: " + e.getMessage(), 1, e);
+                }
+        }
+    }
+
+    /** The launcher's environment; with --listen-fds, the socket activation variables for fds 3 and up. */
+    private Map<String, String> environment(List<FdRequest> requests, int pid) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        LISTEN_VARIABLES.forEach(env::remove);
+        if (listenFds) {
+            List<FdRequest> passed = requests.stream().filter(r -> r.number() >= LISTEN_FDS_START)
+                    .collect(Collectors.toList());
+            env.put("LISTEN_PID", Integer.toString(pid));
+            env.put("LISTEN_FDS", Integer.toString(passed.size()));
+            env.put("LISTEN_FDNAMES", passed.stream().map(r -> r.spec().name()).collect(Collectors.joining(":")));
+        }
+        return env;
+    }
+
+    private CommandFailure execFailure(ErrnoException e) {
+        String program = command.get(0);
+        if (e.errno() == Errno.ENOENT) {
+            return new CommandFailure(program + ": program not found", 127, e);
+        }
+        if (e.errno() == Errno.EACCES) {
+            return new CommandFailure(program + ": permission denied", 126, e);
+        }
+        return new CommandFailure("cannot exec " + program + ": " + e.getMessage(), 126, e);
+    }
+
+    private static String fdList(List<FdRequest> requests) {
+        TreeSet<Integer> all = new TreeSet<>(List.of(0, 1, 2));
+        requests.forEach(r -> all.add(r.number()));
+        return all.toString();
+    }
+
+    /** Opens what {@code r} asks for as a close-on-exec fd of the local task. */
+    private static FileDescriptor open(Task local, FdRequest r, Trace tr) throws IOException {
+        FdSpec spec = r.spec();
+        FileDescriptor fd;
+        try {
+            if (spec instanceof FdSpec.File f) {
+                fd = local.open(f.path(), flags(f.mode()), FILE_MODE);
+            } else if (spec instanceof FdSpec.Null) {
+                fd = local.open("/dev/null", OpenFlags.O_RDWR);
+            } else if (spec instanceof FdSpec.TcpListen t) {
+                fd = Sockets.listenTcp(local, t.host(), t.port());
+            } else if (spec instanceof FdSpec.UnixListen u) {
+                fd = Sockets.listenUnix(local, u.path());
+            } else if (spec instanceof FdSpec.Inherit i) {
+                fd = duplicate(local, i.fd(), 0);
+            } else {
+                throw new IllegalStateException("unknown SPEC " + spec);
+            }
+        } catch (ErrnoException e) {
+            throw new CommandFailure("--fd " + r.text() + ": " + e.getMessage(), 1, e);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure("--fd " + r.text() + ": " + e.getMessage(), CommandFailure.BAD_INPUT, e);
+        }
+        tr.event("opened %s as fd %d of the JVM", r.text().substring(r.text().indexOf('=') + 1), fd.number());
+        return fd;
+    }
+
+    private static int flags(FdSpec.Mode mode) {
+        switch (mode) {
+            case WRITE:
+                return OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC;
+            case READ_WRITE:
+                return OpenFlags.O_RDWR | OpenFlags.O_CREAT;
+            case APPEND:
+                return OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND;
+            default:
+                return OpenFlags.O_RDONLY;
+        }
+    }
+
+    /**
+     * A new close-on-exec fd of the local task, at {@code minimum} or above, for the same open file
+     * as the raw fd {@code fd} ({@code fcntl(F_DUPFD_CLOEXEC)}): the launcher's own fd M stays as it
+     * was, owned by whoever owned it.
+     */
+    private static FileDescriptor duplicate(Task local, int fd, int minimum) throws SyscallException {
+        try {
+            local.sysif().syscall(Sys.FCNTL, fd, F_GETFD);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EBADF) {
+                throw new IllegalArgumentException("fd " + fd + " is not open in the launcher");
+            }
+            throw e;
+        }
+        int copy = (int) local.sysif().syscall(Sys.FCNTL, fd, F_DUPFD_CLOEXEC, minimum);
+        try {
+            return local.makeFdHandle(copy);
+        } catch (RuntimeException e) {
+            local.sysif().syscall(Sys.CLOSE, copy);
+            throw e;
+        }
+    }
+
+    /**
+     * The wanted fd numbers that are free in the JVM, held (by copies of {@code /dev/null}) while the
+     * child task is cloned: the clone makes fds of its own (the child's end of its syscall
+     * connection) at the lowest free numbers, and one of those must not be a number the program is
+     * to get. {@code F_DUPFD_CLOEXEC} never replaces an open fd, so another JVM thread's fds are
+     * safe: a number it took meanwhile is simply not held (and not free either).
+     */
+    private static final class Reserved implements AutoCloseable {
+        private final List<FileDescriptor> held = new ArrayList<>();
+
+        static Reserved targets(Task local, List<FdRequest> requests, Trace tr) throws IOException {
+            Reserved reserved = new Reserved();
+            try {
+                FileDescriptor devNull = local.open("/dev/null", OpenFlags.O_RDONLY);
+                reserved.held.add(devNull);
+                for (FdRequest r : requests) {
+                    if (r.number() < 3) {
+                        continue;
+                    }
+                    FileDescriptor copy;
+                    try (Borrowed b = devNull.borrow(local)) {
+                        copy = duplicate(local, b.number(), r.number());
+                    }
+                    reserved.held.add(copy);
+                    if (copy.number() == r.number()) {
+                        tr.event("fd %d held free in the JVM while the child task is cloned", r.number());
+                    }
+                }
+                return reserved;
+            } catch (IOException | RuntimeException e) {
+                reserved.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (FileDescriptor fd : held) {
+                fd.close();
+            }
+            held.clear();
+        }
+    }
+
+    /** The launcher's fds made for the program, closed (and Unix socket files removed) at the end. */
+    private static final class Opened implements AutoCloseable {
+        final List<FileDescriptor> fds = new ArrayList<>();
+        final List<Path> socketFiles = new ArrayList<>();
+        final List<Integer> targets = new ArrayList<>();
+        private final Trace tr;
+
+        Opened(Trace tr) {
+            this.tr = tr;
+        }
+
+        void add(FdRequest r, FileDescriptor fd) {
+            fds.add(fd);
+            targets.add(r.number());
+            if (r.spec() instanceof FdSpec.UnixListen u) {
+                socketFiles.add(Path.of(u.path()));
+            }
+        }
+
+        /**
+         * The child inherits these fds at the numbers they have here; one that sits on a number
+         * some request wants would be overwritten by that request's dup2 before its own turn. Move
+         * such fds above every wanted number first.
+         */
+        void moveAwayFromTargets(Task local) throws IOException {
+            int above = targets.stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
+            for (int i = 0; i < fds.size(); i++) {
+                FileDescriptor fd = fds.get(i);
+                if (targets.contains(fd.number())) {
+                    FileDescriptor moved;
+                    try (Borrowed b = fd.borrow(local)) {
+                        moved = duplicate(local, b.number(), above);
+                    }
+                    tr.event("fd %d of the JVM moved to fd %d (its number is wanted by the program)", fd.number(),
+                            moved.number());
+                    fd.close();
+                    fds.set(i, moved);
+                }
+            }
+        }
+
+        /** Closes the launcher's fds (once the program has its own); socket files stay until {@link #close}. */
+        void closeFds() throws IOException {
+            IOException failure = null;
+            for (FileDescriptor fd : fds) {
+                if (fd.isValid()) {
+                    int n = fd.number();
+                    try {
+                        fd.invalidate();
+                        tr.event("fd %d of the JVM closed", n);
+                    } catch (IOException e) {
+                        failure = failure == null ? e : failure;
+                    }
+                }
+            }
+            fds.clear();
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            closeFds();
+            for (Path p : socketFiles) {
+                Files.deleteIfExists(p);
+                tr.event("removed socket file %s", p);
+            }
+            socketFiles.clear();
+        }
+    }
+}
