@@ -42,6 +42,9 @@ public final class CapturingLoggerFinder extends System.LoggerFinder {
 
             @Override
             public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+                if (!isLoggable(level)) {
+                    return;
+                }
                 emit(level, params == null || params.length == 0 ? format : MessageFormat.format(format, params), null);
             }
 
