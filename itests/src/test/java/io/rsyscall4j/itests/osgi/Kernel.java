@@ -21,4 +21,21 @@ final class Kernel {
             throw new AssertionError("cannot read " + link, e);
         }
     }
+
+    /** Every fd of process {@code pid} and where it points, or the failure to read them as a string. */
+    static java.util.Map<Integer, String> fds(int pid) {
+        java.util.Map<Integer, String> fds = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path p : list.collect(java.util.stream.Collectors.toList())) {
+                try {
+                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                } catch (IOException closedMeanwhile) {
+                    // listed, then closed before readlink: not an fd the program keeps
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot list /proc/" + pid + "/fd", e);
+        }
+        return fds;
+    }
 }

@@ -48,4 +48,14 @@ public class LocalTaskOverFfmIT {
     public void eachGetOfTheServiceGivesTheSameTask() throws Exception {
         scenarios().eachGetOfTheServiceGivesTheSameTask();
     }
+
+    @Test
+    public void aChildTaskRunsSyscallsInItsOwnProcess() throws Exception {
+        scenarios().aChildTaskRunsSyscallsInItsOwnProcess();
+    }
+
+    @Test
+    public void aProgramExecdByAChildHasExactlyTheFdsItWasGiven() throws Exception {
+        scenarios().aProgramExecdByAChildHasExactlyTheFdsItWasGiven();
+    }
 }

@@ -71,6 +71,21 @@ public class LocalTaskProviderSwapIT {
     }
 
     @Test
+    public void aChildTaskMadeBeforeTheSwapGoesOnAfterIt() throws Exception {
+        LocalTaskService service = localTask();
+        Await.until("best provider first", service::provider, "ffm");
+        io.rsyscall4j.ChildTask child = service.task().clone();
+        try {
+            Services.bundle(context, OsgiRuntime.PROVIDER_FFM).stop();
+            assertEquals("jna", service.provider());
+            assertEquals("the child still answers, through the JVM's new provider", child.pid(),
+                    child.sysif().syscall(io.rsyscall4j.api.Sys.GETPID));
+        } finally {
+            child.exit(0);
+        }
+    }
+
+    @Test
     public void aConfigurationSelectsTheProviderAtRunTime() throws Exception {
         LocalTaskService service = localTask();
         Await.until("best provider first", service::provider, "ffm");

@@ -8,9 +8,12 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import io.rsyscall4j.ChildProcess;
+import io.rsyscall4j.ChildTask;
 import io.rsyscall4j.LocalTaskService;
 import io.rsyscall4j.Pipe;
 import io.rsyscall4j.Task;
+import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
 import java.nio.charset.StandardCharsets;
@@ -90,5 +93,40 @@ final class LocalTaskScenarios {
         Task b = service().task();
         assertTrue(a == b);
         assertNotEquals(0, a.pid());
+    }
+
+    void aChildTaskRunsSyscallsInItsOwnProcess() throws Exception {
+        Task task = service().task();
+        ChildTask child = task.clone();
+        try {
+            assertNotEquals(task.pid(), child.pid());
+            assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
+            assertEquals("child(" + provider() + ")", child.sysif().provider());
+        } finally {
+            child.exit(0);
+        }
+    }
+
+    void aProgramExecdByAChildHasExactlyTheFdsItWasGiven() throws Exception {
+        Task task = service().task();
+        Pipe pipe = task.pipe();
+        String pipeTarget = Kernel.fdTarget(pipe.write().number());
+        ChildTask child = task.clone();
+        FileDescriptor write = child.inheritFd(pipe.write());
+        write.dup2(child.makeFdHandle(3));
+        write.invalidate();
+        ChildProcess program = child.exec("sleep", java.util.List.of("sleep", "600"));
+        try {
+            // Read from outside (a shell listing itself would see its own redirections); the kernel
+            // may still be closing the close-on-exec fds when exec is seen, so wait for the result.
+            java.util.Map<Integer, String> expected = new java.util.TreeMap<>(java.util.Map.of(
+                    0, Kernel.fdTarget(0), 1, Kernel.fdTarget(1), 2, Kernel.fdTarget(2), 3, pipeTarget));
+            Await.until("the program's fds, as the kernel lists them", () -> Kernel.fds(program.pid()), expected);
+        } finally {
+            program.kill(9);
+        }
+        assertEquals(128 + 9, program.waitFor());
+        pipe.read().close();
+        pipe.write().close();
     }
 }
