@@ -17,6 +17,9 @@ import java.util.stream.Stream;
 final class Kernel {
     static final int AT_FDCWD = -100;
     static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0x40;
+    static final int O_EXCL = 0x80;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
     static final int PROT_READ = 0x1;

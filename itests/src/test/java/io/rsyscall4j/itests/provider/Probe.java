@@ -1,7 +1,7 @@
 package io.rsyscall4j.itests.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +54,11 @@ final class Probe {
         Path err = Files.createTempFile(tmp, "stderr", ".txt");
         Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         // A bound on waiting for a hung JVM, not a speed assertion.
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "probe JVM did not finish: " + command);
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly().waitFor();
+            fail("the JVM did not finish within 2 minutes and was killed: " + command + "\n" + Files.readString(out)
+                    + Files.readString(err));
+        }
         String stderr = Files.readString(err);
         List<String> lines = Files.readString(out).lines().sorted().collect(Collectors.toList());
         assertEquals(0, p.exitValue(), "probe failed: " + command + "\n" + lines + "\n" + stderr);

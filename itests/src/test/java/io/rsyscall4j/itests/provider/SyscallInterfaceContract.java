@@ -6,6 +6,9 @@ import static io.rsyscall4j.itests.provider.Kernel.F_GETFD;
 import static io.rsyscall4j.itests.provider.Kernel.MAP_SHARED;
 import static io.rsyscall4j.itests.provider.Kernel.MFD_CLOEXEC;
 import static io.rsyscall4j.itests.provider.Kernel.O_CLOEXEC;
+import static io.rsyscall4j.itests.provider.Kernel.O_CREAT;
+import static io.rsyscall4j.itests.provider.Kernel.O_EXCL;
+import static io.rsyscall4j.itests.provider.Kernel.O_WRONLY;
 import static io.rsyscall4j.itests.provider.Kernel.O_NONBLOCK;
 import static io.rsyscall4j.itests.provider.Kernel.O_RDONLY;
 import static io.rsyscall4j.itests.provider.Kernel.PAGE;
@@ -28,9 +31,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +46,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link SyscallInterface} must do, checked on the real kernel. Written once; each
@@ -112,6 +119,27 @@ abstract class SyscallInterfaceContract {
         assertEquals("EBADF", e.errnoName());
         assertEquals(Sys.CLOSE, e.syscall());
         assertEquals("close(-1): EBADF (Bad file descriptor)", e.getMessage());
+    }
+
+    /** dup never blocks, so a provider may take a faster path for it: errors must come back alike. */
+    @Test
+    void dupOfABadFdRaisesEbadfNamingDup() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> sysif.syscall(Sys.DUP, -1));
+        assertEquals(Errno.EBADF, e.errno());
+        assertEquals("dup(-1): EBADF (Bad file descriptor)", e.getMessage());
+    }
+
+    /**
+     * Arguments a caller leaves out are 0: openat without its mode creates a file with mode 0. A
+     * provider that passed whatever was left in the registers would give it some other mode.
+     */
+    @Test
+    void argumentsLeftOutArePassedAsZero(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("created-without-mode");
+        MemorySegment path = arena.allocateFrom(file.toString());
+        int fd = (int) sysif.syscall(Sys.OPENAT, AT_FDCWD, path.address(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC);
+        sysif.syscall(Sys.CLOSE, fd);
+        assertEquals(Set.of(), Files.getPosixFilePermissions(file), "mode 0");
     }
 
     @Test

@@ -3,60 +3,82 @@ package io.rsyscall4j.provider.ffm;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Syscalls through libc's {@code syscall(3)}, called with {@code java.lang.foreign}.
+ * Syscalls made with {@code java.lang.foreign}, through a tiny raw-syscall function
+ * ({@link RawSyscall}) that hands back the kernel's own result, {@code -errno} included.
  *
- * <p>{@code syscall} is variadic, so the downcall says where the variadic part starts; all six
- * argument registers are always passed, since the kernel ignores the ones a syscall does not use.
- * errno is captured by the linker right after the call, before the JVM can touch it.
+ * <p>All six argument registers are always passed, the missing ones as 0, since the kernel ignores
+ * those a syscall does not use. A syscall that returns at once whatever happens (getpid, dup, ...)
+ * is called as a <em>critical</em> downcall, which skips the Java thread's state transition — about
+ * a tenth of getpid's whole cost; every other syscall may block (a read of a pipe, a wait, even a
+ * close on a network file system), and a blocked critical call would hold up every garbage
+ * collection of the JVM, so they make an ordinary downcall.
  */
 @Component(service = SyscallInterface.class, property = {"provider=ffm", "service.ranking:Integer=100"})
 public final class FfmSyscallInterface implements SyscallInterface {
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"))
-            .withInvokeExactBehavior();
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
-    /** One errno slot per thread: allocating one per call would cost more than the syscall. */
-    private static final ThreadLocal<MemorySegment> CALL_STATE_SLOT =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+    private static final MemorySegment RAW_SYSCALL = RawSyscall.install(LINKER);
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE);
+    private static final MethodHandle SYSCALL_CRITICAL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE,
+            Linker.Option.critical(false));
+    /** Raw results in -4095..-1 are {@code -errno}; anything else is a result. */
+    private static final long MAX_ERRNO = 4095;
+    /**
+     * The syscalls that only read or copy a little of the task's own state: they never wait for
+     * anything and allocate next to nothing, so they may be critical downcalls. Indexed by ordinal.
+     */
+    private static final boolean[] NEVER_BLOCKS = neverBlocks(EnumSet.of(Sys.GETPID, Sys.GETPPID, Sys.GETTID,
+            Sys.GETUID, Sys.GETGID, Sys.UMASK, Sys.DUP, Sys.RT_SIGPROCMASK));
 
     private final Map<Long, MethodHandle> functions = new ConcurrentHashMap<>();
 
     @Override
     public long syscall(Sys nr, long... args) throws ErrnoException {
         SyscallInterface.checkArgs(nr, args);
-        long[] a = args.length == MAX_ARGS ? args : Arrays.copyOf(args, MAX_ARGS);
-        MemorySegment state = CALL_STATE_SLOT.get();
-        long result;
-        try {
-            result = (long) SYSCALL.invokeExact(state, (long) nr.number(), a[0], a[1], a[2], a[3], a[4], a[5]);
-        } catch (Throwable t) {
-            throw new IllegalStateException("downcall to syscall(3) failed", t);
-        }
-        if (result == -1) {
-            throw ErrnoException.of(nr, (int) ERRNO.get(state, 0L), args);
+        long result = NEVER_BLOCKS[nr.ordinal()]
+                ? invoke(SYSCALL_CRITICAL, nr.number(), args)
+                : invoke(SYSCALL, nr.number(), args);
+        if (result < 0 && result >= -MAX_ERRNO) {
+            throw ErrnoException.of(nr, (int) -result, args);
         }
         return result;
+    }
+
+    /** Calls {@code handle} with the arguments in registers; no array is copied or allocated. */
+    private static long invoke(MethodHandle handle, long nr, long[] a) {
+        try {
+            switch (a.length) {
+                case 0: return (long) handle.invokeExact(nr, 0L, 0L, 0L, 0L, 0L, 0L);
+                case 1: return (long) handle.invokeExact(nr, a[0], 0L, 0L, 0L, 0L, 0L);
+                case 2: return (long) handle.invokeExact(nr, a[0], a[1], 0L, 0L, 0L, 0L);
+                case 3: return (long) handle.invokeExact(nr, a[0], a[1], a[2], 0L, 0L, 0L);
+                case 4: return (long) handle.invokeExact(nr, a[0], a[1], a[2], a[3], 0L, 0L);
+                case 5: return (long) handle.invokeExact(nr, a[0], a[1], a[2], a[3], a[4], 0L);
+                default: return (long) handle.invokeExact(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("downcall to the raw syscall code failed", t);
+        }
+    }
+
+    private static boolean[] neverBlocks(Set<Sys> set) {
+        boolean[] byOrdinal = new boolean[Sys.values().length];
+        for (Sys s : set) {
+            byOrdinal[s.ordinal()] = true;
+        }
+        return byOrdinal;
     }
 
     @Override

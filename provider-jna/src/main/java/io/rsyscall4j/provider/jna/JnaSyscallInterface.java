@@ -1,20 +1,22 @@
 package io.rsyscall4j.provider.jna;
 
 import com.sun.jna.Function;
+import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
-import java.util.Arrays;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * Syscalls through libc's {@code syscall(3)}, called with JNA direct mapping (the fastest way JNA
  * has: no reflection or boxing per call).
  *
- * <p>Direct mapping cannot declare a variadic function, so {@code syscall} is bound with seven
- * fixed {@code long}s. That is sound on x86_64: integer arguments travel in the same registers
- * either way, and glibc's {@code syscall} is plain assembly that reads no va_list.
+ * <p>Direct mapping cannot declare a variadic function, so {@code syscall} is bound with fixed
+ * {@code long}s, one binding per argument count. That is sound on x86_64: integer arguments travel
+ * in the same registers either way, and glibc's {@code syscall} is plain assembly that reads no
+ * va_list. Each call passes as many arguments as the syscall takes ({@link SyscallArity}), the
+ * ones the caller left out as 0: JNA charges for every argument.
  */
 @Component(service = SyscallInterface.class, property = {"provider=jna", "service.ranking:Integer=50"})
 public final class JnaSyscallInterface implements SyscallInterface {
@@ -22,12 +24,27 @@ public final class JnaSyscallInterface implements SyscallInterface {
     @Override
     public long syscall(Sys nr, long... args) throws ErrnoException {
         SyscallInterface.checkArgs(nr, args);
-        long[] a = args.length == MAX_ARGS ? args : Arrays.copyOf(args, MAX_ARGS);
+        long n = nr.number();
         try {
-            return LibC.syscall(nr.number(), a[0], a[1], a[2], a[3], a[4], a[5]);
-        } catch (com.sun.jna.LastErrorException e) {
+            switch (Math.max(args.length, SyscallArity.of(nr))) {
+                case 0: return LibC.syscall(n);
+                case 1: return LibC.syscall(n, arg(args, 0));
+                case 2: return LibC.syscall(n, arg(args, 0), arg(args, 1));
+                case 3: return LibC.syscall(n, arg(args, 0), arg(args, 1), arg(args, 2));
+                case 4: return LibC.syscall(n, arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3));
+                case 5: return LibC.syscall(n, arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3), arg(args, 4));
+                default:
+                    return LibC.syscall(n, arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3), arg(args, 4),
+                            arg(args, 5));
+            }
+        } catch (LastErrorException e) {
             throw ErrnoException.of(nr, e.getErrorCode(), args);
         }
+    }
+
+    /** Argument {@code i}, or 0 where the caller left it out. */
+    private static long arg(long[] args, int i) {
+        return i < args.length ? args[i] : 0L;
     }
 
     @Override
