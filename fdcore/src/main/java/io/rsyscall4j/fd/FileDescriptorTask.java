@@ -3,6 +3,7 @@ package io.rsyscall4j.fd;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -36,6 +37,8 @@ public abstract class FileDescriptorTask {
     private final AddressSpace addressSpace;
     private volatile FDTable fdTable;
     private volatile boolean manipulatingFdTable;
+    /** Set once close_range(2) answered ENOSYS (Linux before 5.9): no use asking again. */
+    private static volatile boolean closeRangeMissing;
     /** rsyscall's {@code fd_handles}: this task's live handles. Guarded by the current table's lock. */
     final Set<HandleState> fdHandles = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -313,30 +316,49 @@ public abstract class FileDescriptorTask {
      * ascending; the gaps between them are closed with {@code close_range(2)} (Linux 5.9), through
      * this task. A subclass that needs more fds kept (a syscall server's own connection) overrides
      * this and calls it with those numbers added.
+     *
+     * <p>A gap whose {@code close_range} reports an errno does not stop the others: each gap is
+     * closed once, never retried, and the first error is thrown at the end. A hangup or send error
+     * (the task is gone, and its table with it) stops at once.
      */
     protected void closeUnownedAfterUnshare(int[] owned) throws IOException {
+        ErrnoException first = null;
         long next = 0;
         for (int n : owned) {
             if (n > next) {
-                closeRange(next, n - 1L);
+                first = closeRange(next, n - 1L, first);
             }
             next = n + 1L;
         }
         if (next <= MAX_FD) {
-            closeRange(next, MAX_FD);
+            first = closeRange(next, MAX_FD, first);
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
-    private void closeRange(long first, long last) throws IOException {
+    /** Closes {@code first..last}; returns the first errno met so far (this one's, if it is the first). */
+    private ErrnoException closeRange(long first, long last, ErrnoException earlier) throws SyscallException {
+        if (closeRangeMissing) {
+            return earlier;
+        }
         try {
             sysif.syscall(Sys.CLOSE_RANGE, first, last, 0);
+            return earlier;
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOSYS) {
+                closeRangeMissing = true;
                 LOG.log(Level.WARNING, "rsyscall4j: no close_range(2) in this kernel; {0} keeps copies of fds it"
                         + " does not own until exec", this);
-                return;
+                return earlier;
             }
-            throw e.withSubject(first + ".." + last);
+            ErrnoException named = e.withSubject(first + ".." + last);
+            if (earlier == null) {
+                return named;
+            }
+            earlier.addSuppressed(named);
+            return earlier;
         }
     }
 
