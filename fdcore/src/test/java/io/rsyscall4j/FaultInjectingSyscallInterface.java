@@ -1,29 +1,103 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * FAULT INJECTION: a real provider whose {@code close} and {@code close_range} can be made to fail
- * as a dead task's would (hangup, send error) or with an errno, without running. Counts the close
- * attempts per fd number. Everything else goes to the real provider.
+ * FAULT INJECTION: a real provider whose calls can be made to fail as a dead task's would (hangup,
+ * send error) or with an errno. Everything not failed goes to the real provider.
+ *
+ * <p>Two ways to inject:
+ * <ul>
+ *   <li>{@link #closeFault}: every {@code close} and {@code close_range} fails with it, without
+ *       running (a dead task's close never runs);
+ *   <li>{@link #failCall}: the {@code n}th syscall from now fails once, with kernel-faithful
+ *       semantics: a hangup or send error runs nothing; an errno on {@code close}/{@code close_range}
+ *       is reported <em>after</em> the real close ran (Linux releases the fd even when close reports
+ *       EINTR or EIO — the reason close must never be retried); an errno on any other syscall runs
+ *       nothing (EMFILE from {@code openat} allocates no fd).
+ * </ul>
+ *
+ * <p>It also keeps a journal: close attempts per fd number, every close the kernel answered EBADF
+ * (a close of a non-negative number that was not open: a double close), and the fds created through it.
  */
 final class FaultInjectingSyscallInterface implements SyscallInterface {
-    enum Fault { NONE, HANGUP, SEND_ERROR, EIO }
+    enum Fault {
+        NONE, HANGUP, SEND_ERROR, EIO, EINTR, EMFILE;
+
+        /** The errno this fault reports, or 0 for NONE, HANGUP and SEND_ERROR. */
+        int errno() {
+            return switch (this) {
+                case EIO -> Errno.EIO;
+                case EINTR -> Errno.EINTR;
+                case EMFILE -> Errno.EMFILE;
+                default -> 0;
+            };
+        }
+    }
+
+    /** What {@link #failCall} hit: the call, the fault, and whether the real call ran first. */
+    record Injected(Sys nr, long[] args, Fault fault, boolean ran, String thread) {
+        @Override
+        public String toString() {
+            return fault + " on " + nr.syscallName() + Arrays.toString(args) + (ran ? " (after running it)" : "")
+                    + " on thread " + thread;
+        }
+    }
 
     private final SyscallInterface real;
     volatile Fault closeFault = Fault.NONE;
     private final Map<Long, AtomicInteger> closeAttempts = new ConcurrentHashMap<>();
+    private final AtomicInteger calls = new AtomicInteger();
+    private final Object cueLock = new Object();
+    private int cueAt;
+    private Fault cueFault = Fault.NONE;
+    private volatile Injected injected;
+    private final List<String> badCloses = new ArrayList<>();
+    private final List<Integer> created = new ArrayList<>();
 
     FaultInjectingSyscallInterface(SyscallInterface real) {
         this.real = real;
+    }
+
+    /** Fails the {@code n}th syscall made through this interface from now on (1: the next one), once. */
+    void failCall(int n, Fault fault) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be at least 1, got " + n);
+        }
+        synchronized (cueLock) {
+            cueAt = calls.get() + n;
+            cueFault = fault;
+            injected = null;
+        }
+    }
+
+    /** Cancels a {@link #failCall} that has not hit yet. */
+    void disarm() {
+        synchronized (cueLock) {
+            cueFault = Fault.NONE;
+        }
+    }
+
+    /** What the armed fault hit, or null if it has not hit (yet). */
+    Injected injected() {
+        return injected;
+    }
+
+    /** How many syscalls went through this interface so far. */
+    int calls() {
+        return calls.get();
     }
 
     int closeAttempts(int fd) {
@@ -31,11 +105,34 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
         return n == null ? 0 : n.get();
     }
 
+    /** Every close or close_range the kernel answered with EBADF: a number closed that was not open. */
+    List<String> badCloses() {
+        synchronized (badCloses) {
+            return List.copyOf(badCloses);
+        }
+    }
+
+    /** The fd numbers the kernel handed out through this interface (openat, pipe2), in order. */
+    List<Integer> created() {
+        synchronized (created) {
+            return List.copyOf(created);
+        }
+    }
+
     @Override
     public long syscall(Sys nr, long... args) throws SyscallException {
-        if (nr == Sys.CLOSE || nr == Sys.CLOSE_RANGE) {
+        int call = calls.incrementAndGet();
+        Fault fault = Fault.NONE;
+        synchronized (cueLock) {
+            if (cueFault != Fault.NONE && call == cueAt) {
+                fault = cueFault;
+                cueFault = Fault.NONE;
+            }
+        }
+        boolean isClose = nr == Sys.CLOSE || nr == Sys.CLOSE_RANGE;
+        if (isClose) {
             long last = nr == Sys.CLOSE ? args[0] : args[1];
-            for (long fd = args[0]; fd <= last; fd++) {
+            for (long fd = args[0]; fd <= last && fd - args[0] < 4096; fd++) {
                 closeAttempts.computeIfAbsent(fd, k -> new AtomicInteger()).incrementAndGet();
             }
             switch (closeFault) {
@@ -44,12 +141,61 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
                 case SEND_ERROR:
                     throw new SyscallSendError("injected: could not send " + nr.syscallName());
                 case EIO:
-                    throw ErrnoException.of(nr, 5, args);
+                case EINTR:
+                case EMFILE:
+                    throw ErrnoException.of(nr, closeFault.errno(), args);
                 default:
                     break;
             }
         }
-        return real.syscall(nr, args);
+        if (fault == Fault.HANGUP || fault == Fault.SEND_ERROR) {
+            injected = new Injected(nr, args.clone(), fault, false, Thread.currentThread().getName());
+            throw fault == Fault.HANGUP
+                    ? new SyscallHangup("injected: task died before answering " + nr.syscallName())
+                    : new SyscallSendError("injected: could not send " + nr.syscallName());
+        }
+        if (fault != Fault.NONE && !isClose) {
+            injected = new Injected(nr, args.clone(), fault, false, Thread.currentThread().getName());
+            throw ErrnoException.of(nr, fault.errno(), args);
+        }
+        long result;
+        try {
+            result = real.syscall(nr, args);
+        } catch (ErrnoException e) {
+            if (isClose && e.errno() == Errno.EBADF && args[0] >= 0) { // close(-1) is a deliberate probe
+                synchronized (badCloses) {
+                    badCloses.add(nr.syscallName() + Arrays.toString(args) + " on thread " + Thread.currentThread().getName());
+                }
+            }
+            if (fault != Fault.NONE) {
+                injected = new Injected(nr, args.clone(), fault, true, Thread.currentThread().getName());
+            }
+            throw e;
+        }
+        if (nr == Sys.OPENAT) {
+            record((int) result);
+        } else if (nr == Sys.PIPE2) {
+            byte[] b = new byte[8];
+            real.readMemory(args[0], b, 0, 8);
+            record(intAt(b, 0));
+            record(intAt(b, 4));
+        }
+        if (fault != Fault.NONE) {
+            // close ran (and released the fd, as Linux does), yet reports an error
+            injected = new Injected(nr, args.clone(), fault, true, Thread.currentThread().getName());
+            throw ErrnoException.of(nr, fault.errno(), args);
+        }
+        return result;
+    }
+
+    private void record(int fd) {
+        synchronized (created) {
+            created.add(fd);
+        }
+    }
+
+    private static int intAt(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 
     @Override
@@ -60,6 +206,11 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
     @Override
     public void readMemory(long address, byte[] dst, int off, int len) {
         real.readMemory(address, dst, off, len);
+    }
+
+    @Override
+    public long callFunction(long address, long... args) {
+        return real.callFunction(address, args);
     }
 
     @Override

@@ -91,6 +91,37 @@ public final class Kernel {
         return found;
     }
 
+    /**
+     * Fd number -> link target of every fd in the table that {@code procFdDir} shows
+     * ({@code /proc/self/fd}, {@code /proc/self/task/TID/fd}, {@code /proc/PID/fd}); an fd closed
+     * while listing is left out. Opens one fd (the directory) while listing.
+     */
+    public static Map<Integer, String> fds(String procFdDir) {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        try (Stream<Path> entries = Files.list(Path.of(procFdDir))) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String t = readlink(p);
+                if (t != null) {
+                    out.put(Integer.parseInt(p.getFileName().toString()), t);
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("list " + procFdDir, e);
+        }
+        return out;
+    }
+
+    /**
+     * The fds in the table {@code procFdDir} shows that refer to a file under {@code dir} or to one
+     * of {@code objects} (link targets such as {@code pipe:[123]}): what a test made and must not leak.
+     */
+    public static Map<Integer, String> fdsOf(String procFdDir, Path dir, java.util.Collection<String> objects) {
+        String prefix = dir.toAbsolutePath().toString() + "/";
+        Map<Integer, String> all = fds(procFdDir);
+        all.values().removeIf(t -> !(t.startsWith(prefix) || objects.contains(t)));
+        return all;
+    }
+
     /** Waits, polling, until {@code condition} holds; fails naming {@code what} after {@code timeout}. */
     public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
