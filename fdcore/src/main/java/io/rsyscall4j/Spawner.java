@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -43,7 +44,10 @@ final class Spawner {
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int F_SETFL = 4;
+    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int O_NONBLOCK = 0x800;
+    /** Where the child's end of its connection goes, tried in turn (the fd limit may be low). */
+    private static final int[] SERVER_FD_FLOORS = {1024, 256, 64};
 
     private static final BlockingQueue<Runnable> WORK = new LinkedBlockingQueue<>();
 
@@ -89,6 +93,7 @@ final class Spawner {
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
+            b = moveOutOfTheWay(local, b);
             local.syscall(Sys.FCNTL, a, F_SETFL, O_NONBLOCK);
             long sp = stack.prepare(code.trampoline(), b);
             pid = onSpawnerThread(() -> local.callFunction(
@@ -143,6 +148,7 @@ final class Spawner {
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
+            b = moveOutOfTheWay(p, b);
             ours = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), a, 0);
             local.syscall(Sys.FCNTL, ours, F_SETFL, O_NONBLOCK);
             long sp = stack.prepare(code.trampoline(), b);
@@ -182,6 +188,28 @@ final class Spawner {
             throw e;
         }
         return new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
+    }
+
+    /**
+     * Moves the child's end of its connection up to a high number, through {@code sysif} (the task
+     * whose table holds it). It is the one fd in the child that its caller did not ask for, and the
+     * lowest free number, where {@code socketpair} puts it, is just where callers want the fds they
+     * set up for a program (3, 4, ... in socket activation): there it would be in their way.
+     * Keeps {@code fd} where it is if the fd limit leaves no room above the floors.
+     */
+    private static int moveOutOfTheWay(SyscallInterface sysif, int fd) throws SyscallException {
+        for (int floor : SERVER_FD_FLOORS) {
+            try {
+                int high = (int) sysif.syscall(Sys.FCNTL, fd, F_DUPFD_CLOEXEC, floor);
+                sysif.syscall(Sys.CLOSE, fd);
+                return high;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINVAL && e.errno() != Errno.EMFILE) {
+                    throw e;
+                }
+            }
+        }
+        return fd;
     }
 
     private static void killThroughParent(SyscallInterface p, int pid, ChildStack stack, Exception failure) {

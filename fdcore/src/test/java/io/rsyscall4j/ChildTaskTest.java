@@ -277,6 +277,23 @@ class ChildTaskTest {
     }
 
     @BothProviders
+    void aChildsOwnConnectionLeavesTheLowFdNumbersToTheCaller(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        for (boolean files : new boolean[] {false, true}) {
+            ChildTask child = files ? local.clone(CloneFlag.FILES) : local.clone();
+            ChildTask grandchild = child.clone();
+            for (ChildTask c : List.of(child, grandchild)) {
+                int server = c.serverFd().number();
+                assertTrue(server >= 64, "the connection of " + c + " is at fd " + server + " (FILES " + files + ")");
+                assertEquals("socket", link(c.pid(), server).replaceAll(":.*", ""),
+                        "fd " + server + " of pid " + c.pid() + " is the connection");
+            }
+            grandchild.exit(0);
+            child.exit(0);
+        }
+    }
+
+    @BothProviders
     void anExecdProgramKeepsAnFdWhoseCloexecTheCallerCleared(String provider) throws Exception {
         Task local = Rsyscall.local(provider);
         for (boolean files : new boolean[] {false, true}) {
