@@ -2,7 +2,11 @@
  * The C baselines of bench/run: the same work as a Java benchmark, done by the cheapest means
  * C has, so bench/run can print how far from C rsyscall4j is.
  *
- *   baseline getpid ITERATIONS   syscall(SYS_getpid) in a loop, as the providers call it
+ *   baseline getpid ITERATIONS     syscall(SYS_getpid) in a loop, as the providers call it
+ *   baseline close10k BATCHES      open /dev/null 10,000 times, then close the 10,000 fds one by one;
+ *                                  one operation is the whole batch of closes (the opens are untimed)
+ *   baseline pingpong ITERATIONS   two processes, a 56-byte request down one pipe and an 8-byte
+ *                                  answer up another (the sizes of a child task's syscall)
  *
  * Prints one number: nanoseconds per operation, the median of REPS timed repetitions (after one
  * untimed warm-up repetition). Compiled by bench/run with the machine's cc; the library itself
@@ -14,7 +18,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #define REPS 7
 
@@ -40,8 +48,91 @@ static double getpid_loop(long iterations) {
     return (now_ns() - start) / iterations;
 }
 
+#define FDS 10000
+static int fds[FDS];
+
+static void die(const char *what) {
+    perror(what);
+    exit(1);
+}
+
+static double close10k(long batches) {
+    double total = 0;
+    for (long b = 0; b < batches; b++) {
+        for (int i = 0; i < FDS; i++) {
+            fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fds[i] < 0) {
+                die("open /dev/null");
+            }
+        }
+        double start = now_ns();
+        for (int i = 0; i < FDS; i++) {
+            if (close(fds[i]) != 0) {
+                die("close");
+            }
+        }
+        total += now_ns() - start;
+    }
+    return total / batches;
+}
+
+static int down[2], up[2];
+static pid_t server = -1;
+
+/* The other process: answers each 56-byte request with 8 bytes until EOF. */
+static void serve(void) {
+    char req[56];
+    long answer = 0;
+    for (;;) {
+        size_t got = 0;
+        while (got < sizeof req) {
+            ssize_t n = read(down[0], req + got, sizeof req - got);
+            if (n == 0) {
+                _exit(0);
+            }
+            if (n < 0) {
+                _exit(1);
+            }
+            got += n;
+        }
+        answer++;
+        if (write(up[1], &answer, sizeof answer) != sizeof answer) {
+            _exit(1);
+        }
+    }
+}
+
+static void start_server(void) {
+    if (pipe(down) != 0 || pipe(up) != 0) {
+        die("pipe");
+    }
+    server = fork();
+    if (server < 0) {
+        die("fork");
+    }
+    if (server == 0) {
+        close(down[1]);
+        close(up[0]);
+        serve();
+    }
+    close(down[0]);
+    close(up[1]);
+}
+
+static double pingpong(long iterations) {
+    char req[56] = {0};
+    long answer;
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        if (write(down[1], req, sizeof req) != sizeof req || read(up[0], &answer, sizeof answer) != sizeof answer) {
+            die("ping-pong");
+        }
+    }
+    return (now_ns() - start) / iterations;
+}
+
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid ITERATIONS\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong N\n");
     exit(2);
 }
 
@@ -56,6 +147,20 @@ int main(int argc, char **argv) {
     double (*op)(long);
     if (strcmp(argv[1], "getpid") == 0) {
         op = getpid_loop;
+    } else if (strcmp(argv[1], "close10k") == 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            die("getrlimit");
+        }
+        rl.rlim_cur = rl.rlim_max;
+        if (rl.rlim_cur < FDS + 64 || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            fprintf(stderr, "baseline: need an fd limit above %d (hard limit %ld)\n", FDS + 64, (long) rl.rlim_max);
+            exit(1);
+        }
+        op = close10k;
+    } else if (strcmp(argv[1], "pingpong") == 0) {
+        start_server();
+        op = pingpong;
     } else {
         usage();
     }
@@ -66,5 +171,9 @@ int main(int argc, char **argv) {
     }
     qsort(samples, REPS, sizeof samples[0], cmp_double);
     printf("%.2f\n", samples[REPS / 2]);
+    if (server > 0) {
+        close(down[1]);
+        waitpid(server, NULL, 0);
+    }
     return 0;
 }

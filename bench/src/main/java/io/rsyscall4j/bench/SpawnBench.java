@@ -1,0 +1,83 @@
+package io.rsyscall4j.bench;
+
+import io.rsyscall4j.ChildProcess;
+import io.rsyscall4j.ChildTask;
+import io.rsyscall4j.Rsyscall;
+import io.rsyscall4j.Task;
+import io.rsyscall4j.fd.FileDescriptor;
+import io.rsyscall4j.fd.OpenFlags;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Row {@code spawn}: a child task that inherits three extra fds, execs {@code /bin/true} with them
+ * and is waited for, against {@code new ProcessBuilder("/bin/true").start().waitFor()}, which
+ * cannot pass extra fds at all.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class SpawnBench {
+    @Param({"ffm", "jna"})
+    public String provider;
+
+    private Task local;
+    private final List<FileDescriptor> extra = new ArrayList<>();
+
+    @Setup
+    public void setUp() throws IOException {
+        local = Rsyscall.local(provider);
+        for (int i = 0; i < 3; i++) {
+            extra.add(local.open("/dev/null", OpenFlags.O_RDONLY));
+        }
+        // The extra fds really reach the program: a shell that checks they are open exits 0.
+        StringBuilder test = new StringBuilder("exec test");
+        for (FileDescriptor fd : extra) {
+            test.append(test.length() > 9 ? " -a" : "").append(" -e /proc/self/fd/").append(fd.number());
+        }
+        if (spawn("/bin/sh", List.of("sh", "-c", test.toString())) != 0) {
+            throw new IllegalStateException("the program did not get fds " + extra + ": " + test);
+        }
+    }
+
+    @TearDown
+    public void tearDown() throws IOException {
+        for (FileDescriptor fd : extra) {
+            fd.close();
+        }
+    }
+
+    @Benchmark
+    public int childTask() throws IOException {
+        return spawn("/bin/true", List.of("true"));
+    }
+
+    @Benchmark
+    public int processBuilder() throws IOException, InterruptedException {
+        return new ProcessBuilder("/bin/true").start().waitFor();
+    }
+
+    private int spawn(String path, List<String> argv) throws IOException {
+        ChildTask child = local.clone();
+        for (FileDescriptor fd : extra) {
+            child.inheritFd(fd).disableCloexec();
+        }
+        ChildProcess p = child.exec(path, argv);
+        int status = p.waitFor();
+        if (status != 0) {
+            throw new IllegalStateException(path + " exited " + status);
+        }
+        return status;
+    }
+}
