@@ -226,6 +226,17 @@ public final class FDTable {
         return inherited.containsKey(state);
     }
 
+    /**
+     * This table's copy at {@code number} is about to be closed or replaced (dup onto it): the
+     * ancestor handles it was a copy of can no longer be inherited, or inheriting one would hand
+     * out a number that is closed, or that the kernel has given to another file since.
+     */
+    void forgetInheritedLocked(int number) {
+        if (!inherited.isEmpty()) {
+            inherited.keySet().removeIf(s -> s.number == number);
+        }
+    }
+
     /** rsyscall's {@code _make_fd_handle_from_near}: a new handle for {@code number} in {@code task}. */
     FileDescriptor makeHandleLocked(FileDescriptorTask task, int number) {
         if (task.fdTable() != this) {
@@ -289,6 +300,7 @@ public final class FDTable {
             return Removal.CLOSE_LATER;
         }
         nearToHandles.remove(s.number);
+        forgetInheritedLocked(s.number);
         return Removal.CLOSE_NOW;
     }
 
@@ -316,6 +328,7 @@ public final class FDTable {
             return BorrowEnd.LEFT_FOR_GC;
         }
         nearToHandles.remove(number);
+        forgetInheritedLocked(number);
         return BorrowEnd.CLOSE_NOW;
     }
 
@@ -451,6 +464,7 @@ public final class FDTable {
                 FdEntry e = nearToHandles.get(n);
                 if (e != null && e.isUnowned()) {
                     nearToHandles.remove(n);
+                    forgetInheritedLocked(n);
                     taken[count++] = n;
                 }
             }

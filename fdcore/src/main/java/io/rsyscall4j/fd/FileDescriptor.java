@@ -350,6 +350,9 @@ public final class FileDescriptor {
             FDTable.BorrowEnd end;
             t.lock.lock();
             try {
+                if (src.number() != target.number) {
+                    t.forgetInheritedLocked(target.number); // the copy there was replaced
+                }
                 try {
                     result = t.makeHandleLocked(task, target.number);
                     target.consumeLocked(t);

@@ -148,7 +148,8 @@ public abstract class FileDescriptorTask {
      * table or not.
      *
      * @throws FDTableMismatchException {@code fd} is neither in this task's table nor was it live in
-     *     an ancestor table when this table was copied (e.g. it was made after the clone)
+     *     an ancestor table when this table was copied (e.g. it was made after the clone), or this
+     *     table has closed (or dup'd over) its copy since
      * @throws InvalidHandleException {@code fd} is in this table but invalid
      */
     public FileDescriptor inheritFd(FileDescriptor fd) {
