@@ -428,6 +428,13 @@ public class ChildTask extends Task {
         return keep.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** Names the reason first: "it has exited" says more than "it is manipulating its fd table". */
+    @Override
+    void checkCanMakeFds(String what) {
+        checkAlive(what);
+        super.checkCanMakeFds(what);
+    }
+
     private void checkAlive(String what) {
         State s = state.get();
         if (s != State.ALIVE) {

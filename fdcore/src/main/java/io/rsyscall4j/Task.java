@@ -142,7 +142,11 @@ public class Task extends FileDescriptorTask {
         }
     }
 
-    private void checkCanMakeFds(String what) {
+    /**
+     * Refuses to make fds while the task is changing tables; a child task also refuses once it
+     * has exited, exec'd or died, and says so.
+     */
+    void checkCanMakeFds(String what) {
         if (isManipulatingFdTable()) {
             throw new IllegalStateException("can't " + what + " in " + this + ": it is manipulating its fd table");
         }

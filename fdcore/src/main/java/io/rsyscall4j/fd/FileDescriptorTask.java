@@ -31,6 +31,13 @@ public abstract class FileDescriptorTask {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
     private static final int CLONE_FILES = 0x400;
     private static final long MAX_FD = 0xFFFF_FFFFL;
+    /**
+     * The highest fd number Linux can ever hand out: fds are below {@code fs.nr_open}, which is at
+     * most {@code sysctl_nr_open_max} = {@code INT_MAX & -BITS_PER_LONG}. Only numbers beyond it are
+     * refused outright: a number that is merely not open yet may be adopted on purpose (a
+     * {@code dup2} target).
+     */
+    static final int MAX_FD_NUMBER = (Integer.MAX_VALUE & -64) - 1;
 
     private final SyscallInterface sysif;
     private final int pid;
@@ -118,7 +125,8 @@ public abstract class FileDescriptorTask {
      * that the fd exists or that no other code owns it. An fd inherited from a non-rsyscall parent
      * probably lacks close-on-exec.
      *
-     * @throws IllegalArgumentException {@code number} is negative, or the table already tracks it
+     * @throws IllegalArgumentException {@code number} is negative or beyond any fd table
+     *     (2147483583), or the table already tracks it
      *     (use {@link FileDescriptor#forTask} to get another handle to a known fd)
      * @throws IllegalStateException the task is changing fd table
      */
@@ -367,6 +375,10 @@ public abstract class FileDescriptorTask {
         if (number < 0) {
             throw new IllegalArgumentException("can't " + what + " fd " + number + " in " + this
                     + ": fd numbers are never negative");
+        }
+        if (number > MAX_FD_NUMBER) {
+            throw new IllegalArgumentException("can't " + what + " fd " + number + " in " + this
+                    + ": no Linux fd table goes beyond fd " + MAX_FD_NUMBER + " (the kernel's sysctl_nr_open_max)");
         }
     }
 
