@@ -122,6 +122,21 @@ public final class Kernel {
         return all;
     }
 
+    /**
+     * Whether process {@code pid} has ended: it is gone, or a zombie (dead, waiting for its parent
+     * — for a grandchild whose parent died, init — to reap it).
+     */
+    public static boolean processEnded(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            throw new AssertionError("read /proc/" + pid + "/stat", e);
+        }
+    }
+
     /** Waits, polling, until {@code condition} holds; fails naming {@code what} after {@code timeout}. */
     public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
