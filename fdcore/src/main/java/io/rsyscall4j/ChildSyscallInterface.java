@@ -7,7 +7,8 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -59,6 +60,9 @@ final class ChildSyscallInterface implements SyscallInterface {
     private static final int SHUT_RDWR = 2;
     private static final int EXEC_POLL_MS = 1;
     private static final int IDLE_POLL_MS = 100;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final SyscallInterface local;
     private final int socket;
@@ -71,6 +75,12 @@ final class ChildSyscallInterface implements SyscallInterface {
     private volatile Runnable onGone;
     private boolean goneReported;
     private final java.util.concurrent.atomic.AtomicLong requestsSent = new java.util.concurrent.atomic.AtomicLong();
+    // The next round's requests, their numbers (for messages) and answers, and poll's fds: reused
+    // by every call (guarded by lock), so a round trip allocates nothing.
+    private final byte[] requestBytes = new byte[MAX_PIPELINE * REQUEST_SIZE];
+    private final Sys[] inFlight = new Sys[MAX_PIPELINE];
+    private final byte[] resultBytes = new byte[MAX_PIPELINE * RESULT_SIZE];
+    private final byte[] pollBytes = new byte[16];
 
     /**
      * @param local the JVM's own provider, which makes the socket I/O
@@ -89,8 +99,16 @@ final class ChildSyscallInterface implements SyscallInterface {
 
     @Override
     public long syscall(Sys nr, long... args) throws SyscallException {
-        SyscallRequest request = SyscallRequest.of(nr, args);
-        long raw = pipeline(List.of(request))[0];
+        SyscallInterface.checkArgs(nr, args);
+        long raw;
+        lock.lock();
+        try {
+            encode(0, nr, args);
+            roundTrip(1);
+            raw = (long) LONG_LE.get(resultBytes, 0);
+        } finally {
+            unlockAndReport();
+        }
         if (raw < 0 && raw >= -4095) {
             throw ErrnoException.of(nr, (int) -raw, args);
         }
@@ -105,58 +123,77 @@ final class ChildSyscallInterface implements SyscallInterface {
      */
     long[] pipeline(List<SyscallRequest> requests) throws SyscallException {
         long[] results = new long[requests.size()];
-        boolean report = false;
         lock.lock();
         try {
             for (int from = 0; from < results.length; from += MAX_PIPELINE) {
                 int n = Math.min(MAX_PIPELINE, results.length - from);
-                List<SyscallRequest> round = requests.subList(from, from + n);
-                send(round);
-                requestsSent.addAndGet(n);
-                receive(round, results, from);
+                for (int i = 0; i < n; i++) {
+                    SyscallRequest r = requests.get(from + i);
+                    encode(i, r.nr(), r.args());
+                }
+                roundTrip(n);
+                for (int i = 0; i < n; i++) {
+                    results[from + i] = (long) LONG_LE.get(resultBytes, i * RESULT_SIZE);
+                }
             }
         } finally {
-            if (gone != null && !goneReported) {
-                goneReported = true;
-                report = true;
-            }
-            lock.unlock();
-            if (report) {
-                reportGone();
-            }
+            unlockAndReport();
         }
         return results;
     }
 
-    private void send(List<SyscallRequest> round) throws SyscallException {
+    /** Releases {@link #lock}, then runs the gone action if this call is the first to see the child gone. */
+    private void unlockAndReport() {
+        boolean report = false;
+        if (gone != null && !goneReported) {
+            goneReported = true;
+            report = true;
+        }
+        lock.unlock();
+        if (report) {
+            reportGone();
+        }
+    }
+
+    /** Puts request {@code slot} of the next round into {@link #requestBytes}; missing arguments are 0. */
+    private void encode(int slot, Sys nr, long[] args) {
+        int at = slot * REQUEST_SIZE;
+        inFlight[slot] = nr;
+        LONG_LE.set(requestBytes, at, nr.number());
+        for (int i = 0; i < MAX_ARGS; i++) {
+            LONG_LE.set(requestBytes, at + 8 + i * 8, i < args.length ? args[i] : 0L);
+        }
+    }
+
+    /** Sends the first {@code n} encoded requests and reads their answers into {@link #resultBytes}. */
+    private void roundTrip(int n) throws SyscallException {
+        send(n);
+        requestsSent.addAndGet(n);
+        receive(n);
+    }
+
+    private void send(int n) throws SyscallException {
         if (gone == null && stack.childDone()) {
             gone = "it exited or exec'd";
         }
         if (gone != null) {
-            throw new SyscallSendError(describe(round.get(0)) + ": child task " + pid + " is gone: " + gone);
+            throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + gone);
         }
-        ByteBuffer wire = ByteBuffer.allocate(round.size() * REQUEST_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        for (SyscallRequest r : round) {
-            wire.putLong(r.nr().number());
-            for (int i = 0; i < MAX_ARGS; i++) {
-                wire.putLong(r.arg(i));
-            }
-        }
-        byte[] bytes = wire.array();
+        int length = n * REQUEST_SIZE;
         long buf = stack.io();
-        local.writeMemory(buf, bytes, 0, bytes.length);
+        local.writeMemory(buf, requestBytes, 0, length);
         int sent = 0;
-        while (sent < bytes.length) {
+        while (sent < length) {
             try {
-                sent += (int) local.syscall(Sys.SENDTO, socket, buf + sent, bytes.length - sent, MSG_NOSIGNAL, 0, 0);
+                sent += (int) local.syscall(Sys.SENDTO, socket, buf + sent, length - sent, MSG_NOSIGNAL, 0, 0);
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EAGAIN) {
                     if (!awaitSocket(POLLOUT, IDLE_POLL_MS)) {
                         String why = gone;
                         if (sent < REQUEST_SIZE) {
-                            throw new SyscallSendError(describe(round.get(0)) + ": child task " + pid + " is gone: " + why);
+                            throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + why);
                         }
-                        throw hangup(round.get(0), why);
+                        throw hangup(inFlight[0], why);
                     }
                     continue;
                 }
@@ -166,49 +203,49 @@ final class ChildSyscallInterface implements SyscallInterface {
                 String why = "sending failed: " + e.getMessage();
                 gone = why;
                 if (sent < REQUEST_SIZE) {
-                    throw new SyscallSendError(describe(round.get(0)) + ": child task " + pid + ": " + why, e);
+                    throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + ": " + why, e);
                 }
-                throw new SyscallHangup(describe(round.get(0)) + ": child task " + pid + ": " + why, e);
+                throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + ": " + why, e);
             }
         }
     }
 
-    private void receive(List<SyscallRequest> round, long[] results, int from) throws SyscallException {
-        boolean exec = round.stream().anyMatch(r -> r.nr() == Sys.EXECVE || r.nr() == Sys.EXECVEAT);
+    /**
+     * Reads the answers to {@code n} requests. It waits in poll <em>before</em> each read rather
+     * than reading first: the answer is almost never there yet right after the send (the child has
+     * not even run when both share a CPU), and a read that fails with {@code EAGAIN} costs a
+     * syscall and an exception. poll returns at once when the answer is already there.
+     */
+    private void receive(int n) throws SyscallException {
+        boolean exec = false;
+        for (int i = 0; i < n; i++) {
+            exec |= inFlight[i] == Sys.EXECVE || inFlight[i] == Sys.EXECVEAT;
+        }
         int timeout = exec ? EXEC_POLL_MS : IDLE_POLL_MS;
-        int want = round.size() * RESULT_SIZE;
+        int want = n * RESULT_SIZE;
         long buf = stack.io() + RESULTS;
         int got = 0;
         while (got < want) {
-            long n;
+            if (!awaitSocket(POLLIN, timeout)) {
+                throw hangup(inFlight[got / RESULT_SIZE], gone);
+            }
+            long r;
             try {
-                n = local.syscall(Sys.READ, socket, buf + got, want - got);
+                r = local.syscall(Sys.READ, socket, buf + got, want - got);
             } catch (ErrnoException e) {
-                if (e.errno() == Errno.EAGAIN) {
-                    if (!awaitSocket(POLLIN, timeout)) {
-                        SyscallRequest pending = round.get(got / RESULT_SIZE);
-                        throw hangup(pending, gone);
-                    }
-                    continue;
-                }
-                if (e.errno() == Errno.EINTR) {
+                if (e.errno() == Errno.EAGAIN || e.errno() == Errno.EINTR) {
                     continue;
                 }
                 gone = "receiving failed: " + e.getMessage();
-                throw hangup(round.get(got / RESULT_SIZE), gone);
+                throw hangup(inFlight[got / RESULT_SIZE], gone);
             }
-            if (n == 0) {
+            if (r == 0) {
                 gone = "its end of the connection closed";
-                throw hangup(round.get(got / RESULT_SIZE), gone);
+                throw hangup(inFlight[got / RESULT_SIZE], gone);
             }
-            got += (int) n;
+            got += (int) r;
         }
-        byte[] bytes = new byte[want];
-        local.readMemory(buf, bytes, 0, want);
-        ByteBuffer wire = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < round.size(); i++) {
-            results[from + i] = wire.getLong();
-        }
+        local.readMemory(buf, resultBytes, 0, want);
     }
 
     /**
@@ -218,11 +255,15 @@ final class ChildSyscallInterface implements SyscallInterface {
      */
     private boolean awaitSocket(short events, int timeoutMs) throws SyscallException {
         long fds = stack.io() + POLLFDS;
-        ByteBuffer pollfds = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        pollfds.putInt(socket).putShort(events).putShort((short) 0);
-        pollfds.putInt(pidfd).putShort(POLLIN).putShort((short) 0);
+        byte[] pollfds = pollBytes;
+        INT_LE.set(pollfds, 0, socket);
+        SHORT_LE.set(pollfds, 4, events);
+        SHORT_LE.set(pollfds, 6, (short) 0);
+        INT_LE.set(pollfds, 8, pidfd);
+        SHORT_LE.set(pollfds, 12, POLLIN);
+        SHORT_LE.set(pollfds, 14, (short) 0);
         while (true) {
-            local.writeMemory(fds, pollfds.array(), 0, 16);
+            local.writeMemory(fds, pollfds, 0, 16);
             long ready;
             try {
                 ready = local.syscall(Sys.POLL, fds, 2, timeoutMs);
@@ -239,11 +280,9 @@ final class ChildSyscallInterface implements SyscallInterface {
                 }
                 continue;
             }
-            byte[] out = new byte[16];
-            local.readMemory(fds, out, 0, 16);
-            ByteBuffer revents = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-            short socketEvents = revents.getShort(6);
-            short pidfdEvents = revents.getShort(14);
+            local.readMemory(fds, pollfds, 0, 16);
+            short socketEvents = (short) SHORT_LE.get(pollfds, 6);
+            short pidfdEvents = (short) SHORT_LE.get(pollfds, 14);
             if (socketEvents != 0) {
                 // readable, writable, or hung up / in error: the next read or send says which.
                 return true;
@@ -252,6 +291,8 @@ final class ChildSyscallInterface implements SyscallInterface {
                 gone = "it died";
                 return false;
             }
+            SHORT_LE.set(pollfds, 6, (short) 0);
+            SHORT_LE.set(pollfds, 14, (short) 0);
         }
     }
 
@@ -280,12 +321,12 @@ final class ChildSyscallInterface implements SyscallInterface {
         }
     }
 
-    private SyscallHangup hangup(SyscallRequest pending, String why) {
+    private SyscallHangup hangup(Sys pending, String why) {
         return new SyscallHangup(describe(pending) + ": child task " + pid + " stopped answering: " + why);
     }
 
-    private static String describe(SyscallRequest r) {
-        return r.nr().syscallName();
+    private static String describe(Sys nr) {
+        return nr.syscallName();
     }
 
     /**
