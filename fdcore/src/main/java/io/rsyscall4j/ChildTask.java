@@ -435,6 +435,11 @@ public class ChildTask extends Task {
         super.checkCanMakeFds(what);
     }
 
+    @Override
+    boolean canMakeFds() {
+        return state.get() == State.ALIVE && super.canMakeFds();
+    }
+
     private void checkAlive(String what) {
         State s = state.get();
         if (s != State.ALIVE) {

@@ -77,7 +77,9 @@ public class Task extends FileDescriptorTask {
      */
     public FileDescriptor open(String path, int flags, int mode) throws IOException {
         byte[] cpath = cString(path);
-        checkCanMakeFds("open " + path);
+        if (!canMakeFds()) {
+            checkCanMakeFds("open " + path);
+        }
         long fd;
         try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
             if (cpath.length > buf.capacity()) {
@@ -152,9 +154,31 @@ public class Task extends FileDescriptorTask {
         }
     }
 
+    /**
+     * Whether {@link #checkCanMakeFds} would pass right now: lets a hot path skip building the
+     * message of an exception it will not throw.
+     */
+    boolean canMakeFds() {
+        return !isManipulatingFdTable();
+    }
+
     /** {@code s} as a NUL-terminated UTF-8 string; refuses strings with NUL in them. */
     static byte[] cString(String s) {
         Objects.requireNonNull(s, "path");
+        int n = s.length();
+        byte[] c = new byte[n + 1];
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
+            if (ch == 0 || ch >= 0x80) {
+                return cStringSlow(s);
+            }
+            c[i] = (byte) ch;
+        }
+        return c;
+    }
+
+    /** {@link #cString} for paths with non-ASCII characters (or a NUL, which it refuses). */
+    private static byte[] cStringSlow(String s) {
         if (s.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("path contains a NUL character: \"" + s.replace("\0", "\\0") + "\"");
         }

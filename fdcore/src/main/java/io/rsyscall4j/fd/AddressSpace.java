@@ -6,6 +6,7 @@ import io.rsyscall4j.api.SyscallInterface;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An address space, compared by identity (rsyscall's {@code far.AddressSpace}), and the scratch
@@ -30,6 +31,12 @@ public final class AddressSpace {
 
     private final int id = IDS.incrementAndGet();
     private final int creatorPid;
+    /**
+     * The most recently released buffer, taken and given back with one atomic step each: the
+     * common case (one syscall with a pointer at a time) then never enters the pool's lock.
+     * Counts as one of the {@value #MAX_POOLED} spares.
+     */
+    private final AtomicReference<ScratchBuffer> last = new AtomicReference<>();
     private final ArrayDeque<ScratchBuffer> free = new ArrayDeque<>();
     private int mapped;
 
@@ -49,9 +56,11 @@ public final class AddressSpace {
      * @throws SyscallException mapping a new buffer failed
      */
     public ScratchBuffer scratch(SyscallInterface sysif) throws SyscallException {
-        ScratchBuffer b;
-        synchronized (free) {
-            b = free.pollFirst();
+        ScratchBuffer b = last.getAndSet(null);
+        if (b == null) {
+            synchronized (free) {
+                b = free.pollFirst();
+            }
         }
         if (b == null) {
             long address = sysif.syscall(Sys.MMAP, 0, SCRATCH_SIZE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
@@ -68,8 +77,11 @@ public final class AddressSpace {
     }
 
     void release(ScratchBuffer b, SyscallInterface sysif) {
+        if (last.compareAndSet(null, b)) {
+            return;
+        }
         synchronized (free) {
-            if (free.size() < MAX_POOLED) {
+            if (free.size() < MAX_POOLED - 1) {
                 free.addFirst(b);
                 return;
             }

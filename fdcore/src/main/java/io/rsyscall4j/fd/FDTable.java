@@ -248,7 +248,11 @@ public final class FDTable {
                     + ": the task is manipulating its fd table (unshare, exec or exit in progress)");
         }
         FileDescriptor handle = new FileDescriptor(task, number);
-        FdEntry e = nearToHandles.computeIfAbsent(number, n -> new FdEntry());
+        FdEntry e = nearToHandles.get(number);
+        if (e == null) {
+            e = new FdEntry();
+            nearToHandles.put(number, e);
+        }
         e.handles.add(handle.state);
         unowned.clear(number);
         task.fdHandles.add(handle.state);
@@ -604,7 +608,9 @@ public final class FDTable {
     void closeTakenNumber(FileDescriptorTask task, int number) throws SyscallException {
         try {
             task.sysif().syscall(Sys.CLOSE, number);
-            LOG.log(Level.DEBUG, "{0}: closed fd {1} in {2}", task, number, this);
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "{0}: closed fd {1} in {2}", task, number, this);
+            }
         } catch (SyscallHangup | SyscallSendError e) {
             putBack(task, new int[] {number}, 0, e);
             Reaper.requestGc(this);

@@ -113,15 +113,22 @@ public final class FileDescriptor {
             case WAS_INVALID:
                 return false;
             case OTHERS_REMAIN:
-                LOG.log(Level.DEBUG, "invalidating {0}: some handles remaining", this);
+                if (LOG.isLoggable(Level.DEBUG)) {
+                    LOG.log(Level.DEBUG, "invalidating {0}: some handles remaining", this);
+                }
                 return false;
             case CLOSE_LATER:
                 // Borrowed: the last borrow's end closes it. Task changing tables: the change's GC does.
-                LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, close put off (borrowed,"
-                        + " or task changing fd table)", this);
+                if (LOG.isLoggable(Level.DEBUG)) {
+                    LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, close put off (borrowed,"
+                            + " or task changing fd table)", this);
+                }
                 return true;
             default:
-                LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, closing", this);
+                // Checked first: every close passes here, and the varargs call costs even when off.
+                if (LOG.isLoggable(Level.DEBUG)) {
+                    LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, closing", this);
+                }
                 t.closeTakenNumber(task, number);
                 return true;
         }

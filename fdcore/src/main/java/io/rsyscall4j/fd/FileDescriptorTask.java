@@ -7,8 +7,7 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -47,7 +46,7 @@ public abstract class FileDescriptorTask {
     /** Set once close_range(2) answered ENOSYS (Linux before 5.9): no use asking again. */
     private static volatile boolean closeRangeMissing;
     /** rsyscall's {@code fd_handles}: this task's live handles. Guarded by the current table's lock. */
-    final Set<HandleState> fdHandles = Collections.newSetFromMap(new IdentityHashMap<>());
+    final Set<HandleState> fdHandles = new HashSet<>();
 
     /**
      * A task running syscalls through {@code sysif}, in {@code fdTable} (which from now on knows

@@ -24,6 +24,21 @@ final class HandleState {
         this.ref = new HandleRef(handle, this);
     }
 
+    /**
+     * Equality stays identity (two handles to one fd are two states); the hash is the fd number,
+     * because an identity hash code is made on first use by a call into the JVM, which every new
+     * handle would pay when it joins its task's {@code fdHandles}.
+     */
+    @Override
+    public int hashCode() {
+        return number;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
     @Override
     public String toString() {
         return "fd " + number + " of " + task + (valid ? "" : " (invalid)");
