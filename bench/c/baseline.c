@@ -7,6 +7,8 @@
  *                                  one operation is the whole batch of closes (the opens are untimed)
  *   baseline pingpong ITERATIONS   two processes, a 56-byte request down one pipe and an 8-byte
  *                                  answer up another (the sizes of a child task's syscall)
+ *   baseline sockpingpong ITERATIONS  the same over one AF_UNIX stream socketpair, the transport a
+ *                                  child task's syscalls travel on (a control, without a target)
  *
  * Prints one number: nanoseconds per operation, the median of REPS timed repetitions (after one
  * untimed warm-up repetition). Compiled by bench/run with the machine's cc; the library itself
@@ -21,6 +23,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -102,8 +105,16 @@ static void serve(void) {
     }
 }
 
-static void start_server(void) {
-    if (pipe(down) != 0 || pipe(up) != 0) {
+/* With socket: one socketpair carries both directions (down[0] = up[1], down[1] = up[0]). */
+static void start_server(int socket) {
+    if (socket) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+            die("socketpair");
+        }
+        down[0] = up[1] = sv[1];
+        down[1] = up[0] = sv[0];
+    } else if (pipe(down) != 0 || pipe(up) != 0) {
         die("pipe");
     }
     server = fork();
@@ -112,11 +123,15 @@ static void start_server(void) {
     }
     if (server == 0) {
         close(down[1]);
-        close(up[0]);
+        if (!socket) {
+            close(up[0]);
+        }
         serve();
     }
     close(down[0]);
-    close(up[1]);
+    if (!socket) {
+        close(up[1]);
+    }
 }
 
 static double pingpong(long iterations) {
@@ -132,7 +147,7 @@ static double pingpong(long iterations) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong N\n");
     exit(2);
 }
 
@@ -159,7 +174,10 @@ int main(int argc, char **argv) {
         }
         op = close10k;
     } else if (strcmp(argv[1], "pingpong") == 0) {
-        start_server();
+        start_server(0);
+        op = pingpong;
+    } else if (strcmp(argv[1], "sockpingpong") == 0) {
+        start_server(1);
         op = pingpong;
     } else {
         usage();

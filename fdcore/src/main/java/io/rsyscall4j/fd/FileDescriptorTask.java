@@ -196,13 +196,12 @@ public abstract class FileDescriptorTask {
      * of the table instead of this one.
      */
     public void runFdTableGc(boolean useSelf) throws IOException {
-        Set<FDTable> touched = Reaper.drain();
+        // The GC has already cleared every handle it found unreachable; taking this table's out of
+        // tracking needs only that, not the reference queue, which the JDK's reference handler
+        // fills one handle at a time: following it would make this call as slow as that thread.
+        // The reaper drains the queue (what it finds here is already untracked) and serves the
+        // other tables.
         FDTable t = fdTable;
-        for (FDTable other : touched) {
-            if (other != t) {
-                Reaper.requestGc(other);
-            }
-        }
         t.lock.lock();
         try {
             t.collectClearedLocked();

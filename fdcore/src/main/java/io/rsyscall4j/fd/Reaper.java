@@ -49,32 +49,52 @@ final class Reaper {
         new Wakeup().enqueue();
     }
 
+    /** The most handles taken out of tracking under one hold of a table's lock. */
+    private static final int BATCH = 256;
+
     /**
      * Takes every handle the GC has found unreachable so far out of tracking (no syscalls) and
      * returns the tables that now hold unowned fds.
      */
     static Set<FDTable> drain() {
         Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Reference<? extends FileDescriptor> r; (r = QUEUE.poll()) != null; ) {
-            collected(r, tables);
-        }
+        collected(null, tables);
         return tables;
     }
 
-    private static void collected(Reference<? extends FileDescriptor> r, Set<FDTable> tables) {
-        if (!(r instanceof HandleState.HandleRef ref)) {
-            return;
-        }
-        HandleState s = ref.state;
-        FDTable t = FDTable.lockTableOf(s.task);
-        try {
-            FDTable.Removal removal = t.removeLocked(s, false);
-            if (removal == FDTable.Removal.CLOSE_LATER && t.markUnownedIfEmptyLocked(s.number)) {
-                tables.add(t);
+    /**
+     * Takes {@code first} (if not null) and everything queued after it out of tracking, locking
+     * each table once per run of up to {@link #BATCH} handles rather than once per handle: after
+     * a collection the queue holds thousands of handles, nearly all of one table.
+     */
+    private static void collected(Reference<? extends FileDescriptor> first, Set<FDTable> tables) {
+        HandleState[] batch = new HandleState[BATCH];
+        Reference<? extends FileDescriptor> r = first != null ? first : QUEUE.poll();
+        while (r != null) {
+            int n = 0;
+            for (; r != null && n < BATCH; r = QUEUE.poll()) {
+                if (r instanceof HandleState.HandleRef ref) {
+                    batch[n++] = ref.state;
+                }
             }
-            FDTable.logCollected(s, removal);
-        } finally {
-            t.lock.unlock();
+            int i = 0;
+            while (i < n) {
+                FDTable t = FDTable.lockTableOf(batch[i].task);
+                try {
+                    // Under t's lock no task can leave or join t, so this run stays in t.
+                    do {
+                        HandleState s = batch[i];
+                        batch[i++] = null;
+                        FDTable.Removal removal = t.removeLocked(s, false);
+                        if (removal == FDTable.Removal.CLOSE_LATER && t.markUnownedIfEmptyLocked(s.number)) {
+                            tables.add(t);
+                        }
+                        FDTable.logCollected(s, removal);
+                    } while (i < n && batch[i].task.fdTable() == t);
+                } finally {
+                    t.lock.unlock();
+                }
+            }
         }
     }
 
@@ -84,7 +104,6 @@ final class Reaper {
                 Reference<? extends FileDescriptor> first = QUEUE.remove();
                 Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
                 collected(first, tables);
-                tables.addAll(drain());
                 synchronized (REQUESTED) {
                     tables.addAll(REQUESTED);
                     REQUESTED.clear();
