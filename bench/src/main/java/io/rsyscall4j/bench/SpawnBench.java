@@ -7,6 +7,7 @@ import io.rsyscall4j.Task;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -70,10 +71,16 @@ public class SpawnBench {
 
     private int spawn(String path, List<String> argv) throws IOException {
         ChildTask child = local.clone();
+        // The child's handles must stay reachable until the exec: exec first closes every fd whose
+        // handles were garbage-collected, and a handle dropped right away may be collected already.
+        List<FileDescriptor> inherited = new ArrayList<>(extra.size());
         for (FileDescriptor fd : extra) {
-            child.inheritFd(fd).disableCloexec();
+            FileDescriptor copy = child.inheritFd(fd);
+            copy.disableCloexec();
+            inherited.add(copy);
         }
         ChildProcess p = child.exec(path, argv);
+        Reference.reachabilityFence(inherited);
         int status = p.waitFor();
         if (status != 0) {
             throw new IllegalStateException(path + " exited " + status);
