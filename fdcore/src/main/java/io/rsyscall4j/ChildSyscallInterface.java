@@ -57,6 +57,7 @@ final class ChildSyscallInterface implements SyscallInterface {
     private static final short POLLIN = 0x1;
     private static final short POLLOUT = 0x4;
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int SIOCOUTQ = 0x5411;
     private static final int SHUT_RDWR = 2;
     private static final int EXEC_POLL_MS = 1;
     private static final int IDLE_POLL_MS = 100;
@@ -227,7 +228,7 @@ final class ChildSyscallInterface implements SyscallInterface {
         int got = 0;
         while (got < want) {
             if (!awaitSocket(POLLIN, timeout)) {
-                throw hangup(inFlight[got / RESULT_SIZE], gone);
+                throw lost(n, got, gone);
             }
             long r;
             try {
@@ -237,11 +238,11 @@ final class ChildSyscallInterface implements SyscallInterface {
                     continue;
                 }
                 gone = "receiving failed: " + e.getMessage();
-                throw hangup(inFlight[got / RESULT_SIZE], gone);
+                throw lost(n, got, gone);
             }
             if (r == 0) {
                 gone = "its end of the connection closed";
-                throw hangup(inFlight[got / RESULT_SIZE], gone);
+                throw lost(n, got, gone);
             }
             got += (int) r;
         }
@@ -318,6 +319,37 @@ final class ChildSyscallInterface implements SyscallInterface {
         Runnable action = onGone;
         if (action != null) {
             action.run();
+        }
+    }
+
+    /**
+     * The child stopped answering with the round's request {@code got / RESULT_SIZE} pending. A
+     * round of one request the child never read certainly did not run: its bytes still wait in
+     * the socket — {@code SIOCOUTQ} on the JVM's end counts them until the server consumes them,
+     * and a FILES child's end stays open in the table it shares — so it is a send error, which a
+     * caller may safely redo elsewhere (a close, through another task). Otherwise the request may
+     * have run: a hangup, which must not be redone (a close that ran freed its number for reuse).
+     */
+    private SyscallException lost(int n, int got, String why) {
+        Sys pending = inFlight[got / RESULT_SIZE];
+        if (n == 1 && got == 0 && unreadBytes() > 0) {
+            return new SyscallSendError(describe(pending) + ": child task " + pid + " died before reading it (" + why
+                    + "): it did not run");
+        }
+        return hangup(pending, why);
+    }
+
+    /** Bytes the JVM sent that the child has not consumed ({@code SIOCOUTQ}); 0 if that cannot be told. */
+    private long unreadBytes() {
+        long at = stack.io() + POLLFDS + 16;
+        try {
+            local.writeMemory(at, new byte[4], 0, 4);
+            local.syscall(Sys.IOCTL, socket, SIOCOUTQ, at);
+            byte[] b = new byte[4];
+            local.readMemory(at, b, 0, 4);
+            return (int) INT_LE.get(b, 0);
+        } catch (SyscallException | RuntimeException e) {
+            return 0;
         }
     }
 

@@ -20,14 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Two ways to inject:
  * <ul>
- *   <li>{@link #closeFault}: every {@code close} and {@code close_range} fails with it, without
- *       running (a dead task's close never runs);
- *   <li>{@link #failCall}: the {@code n}th syscall from now fails once, with kernel-faithful
- *       semantics: a hangup or send error runs nothing; an errno on {@code close}/{@code close_range}
- *       is reported <em>after</em> the real close ran (Linux releases the fd even when close reports
- *       EINTR or EIO — the reason close must never be retried); an errno on any other syscall runs
- *       nothing (EMFILE from {@code openat} allocates no fd).
+ *   <li>{@link #closeFault}: every {@code close} and {@code close_range} fails with it;
+ *   <li>{@link #failCall}: the {@code n}th syscall from now fails once.
  * </ul>
+ * Both with kernel-faithful semantics: a send error runs nothing (it was never sent); a hangup
+ * on {@code close}/{@code close_range} runs the close first (a hangup means "sent, and perhaps
+ * run": the case where retrying would close a reused number), on any other syscall runs nothing;
+ * an errno on {@code close}/{@code close_range} is reported <em>after</em> the real close ran
+ * (Linux releases the fd even when close reports EINTR or EIO — the reason close must never be
+ * retried), on any other syscall runs nothing (EMFILE from {@code openat} allocates no fd).
  *
  * <p>It also keeps a journal: close attempts per fd number, every close the kernel answered EBADF
  * (a close of a non-negative number that was not open: a double close), and the fds created through it.
@@ -137,16 +138,23 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
             }
             switch (closeFault) {
                 case HANGUP:
+                    realClose(nr, args);
                     throw new SyscallHangup("injected: task died before answering " + nr.syscallName());
                 case SEND_ERROR:
                     throw new SyscallSendError("injected: could not send " + nr.syscallName());
                 case EIO:
                 case EINTR:
                 case EMFILE:
+                    realClose(nr, args);
                     throw ErrnoException.of(nr, closeFault.errno(), args);
                 default:
                     break;
             }
+        }
+        if (fault == Fault.HANGUP && isClose) {
+            realClose(nr, args);
+            injected = new Injected(nr, args.clone(), fault, true, Thread.currentThread().getName());
+            throw new SyscallHangup("injected: task died before answering " + nr.syscallName());
         }
         if (fault == Fault.HANGUP || fault == Fault.SEND_ERROR) {
             injected = new Injected(nr, args.clone(), fault, false, Thread.currentThread().getName());
@@ -186,6 +194,19 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
             throw ErrnoException.of(nr, fault.errno(), args);
         }
         return result;
+    }
+
+    /** Runs a close for real (its errno, if any, is dropped: the injected failure is what is reported). */
+    private void realClose(Sys nr, long[] args) {
+        try {
+            real.syscall(nr, args);
+        } catch (SyscallException e) {
+            if (e instanceof ErrnoException ee && ee.errno() == Errno.EBADF && args[0] >= 0) {
+                synchronized (badCloses) {
+                    badCloses.add(nr.syscallName() + Arrays.toString(args) + " on thread " + Thread.currentThread().getName());
+                }
+            }
+        }
     }
 
     private void record(int fd) {

@@ -146,8 +146,9 @@ public final class FDTable {
 
     /**
      * Closes every fd of this table that no handle owns any more, through some live task of the
-     * table (rsyscall's {@code run_gc}). If closing through one task hangs up (the task died), the
-     * fds go back to the table and the next live task is tried. Does nothing if no task is usable.
+     * table (rsyscall's {@code run_gc}). If a close through one task cannot be sent (the task is
+     * gone), the fds go back to the table and the next live task is tried; a close that hangs up
+     * (sent, and perhaps run) is not retried. Does nothing if no task is usable.
      *
      * @throws IOException the first errno a {@code close} returned; those fds are gone from
      *     tracking all the same (a failed close is never retried: on Linux the fd is released anyway)
@@ -174,7 +175,7 @@ public final class FDTable {
 
     /**
      * Closes every fd of this table that no handle owns, through {@code task} (rsyscall's
-     * {@code gc_using_task}). A close that hangs up puts its fds back for another task.
+     * {@code gc_using_task}). A close that cannot be sent puts its fds back for another task.
      *
      * @throws FDTableMismatchException {@code task} is not in this table
      * @throws IOException the first errno a {@code close} returned
@@ -550,8 +551,9 @@ public final class FDTable {
 
     /**
      * Closes {@code numbers} (sorted, all taken by the caller) through {@code task}: runs of
-     * consecutive numbers with one {@code close_range}, others with {@code close}. On a hangup or
-     * send error the numbers not known to be closed go back to the table, and the task moves to the
+     * consecutive numbers with one {@code close_range}, others with {@code close}. On a send error
+     * the numbers not yet closed go back to the table; on a hangup those of the call that hung up
+     * are forgotten (it may have run) and the later ones go back. Either way the task moves to the
      * end of the task list so the next GC tries a live one first.
      */
     private CloseOutcome closeTaken(FileDescriptorTask task, int[] numbers) {
@@ -567,8 +569,12 @@ public final class FDTable {
                     task.sysif().syscall(Sys.CLOSE_RANGE, numbers[i], numbers[j], 0);
                     i = j + 1;
                     continue;
-                } catch (SyscallHangup | SyscallSendError e) {
+                } catch (SyscallSendError e) {
                     putBack(task, numbers, i, e);
+                    return new CloseOutcome(true, first);
+                } catch (SyscallHangup e) {
+                    forgetMaybeClosed(task, numbers, i, j, e);
+                    putBack(task, numbers, j + 1, e);
                     return new CloseOutcome(true, first);
                 } catch (ErrnoException e) {
                     if (e.errno() != Errno.ENOSYS) {
@@ -587,8 +593,12 @@ public final class FDTable {
             for (int k = i; k <= j; k++) {
                 try {
                     task.sysif().syscall(Sys.CLOSE, numbers[k]);
-                } catch (SyscallHangup | SyscallSendError e) {
+                } catch (SyscallSendError e) {
                     putBack(task, numbers, k, e);
+                    return new CloseOutcome(true, first);
+                } catch (SyscallHangup e) {
+                    forgetMaybeClosed(task, numbers, k, k, e);
+                    putBack(task, numbers, k + 1, e);
                     return new CloseOutcome(true, first);
                 } catch (SyscallException e) {
                     first = merge(first, e);
@@ -601,9 +611,10 @@ public final class FDTable {
 
     /**
      * Closes one number the caller took responsibility for (after removing its last handle, or
-     * ending its last borrow) through {@code task}, as rsyscall's {@code _close_fd}: a hangup or
-     * send error puts the number back and asks the reaper to close it through another task; an
-     * errno is thrown (the fd is released all the same: close is never retried).
+     * ending its last borrow) through {@code task}, as rsyscall's {@code _close_fd}: a send error
+     * (the close certainly did not run) puts the number back and asks the reaper to close it
+     * through another task; a hangup (it may have run) forgets it; an errno is thrown (the fd is
+     * released all the same: close is never retried).
      */
     void closeTakenNumber(FileDescriptorTask task, int number) throws SyscallException {
         try {
@@ -611,10 +622,26 @@ public final class FDTable {
             if (LOG.isLoggable(Level.DEBUG)) {
                 LOG.log(Level.DEBUG, "{0}: closed fd {1} in {2}", task, number, this);
             }
-        } catch (SyscallHangup | SyscallSendError e) {
+        } catch (SyscallSendError e) {
             putBack(task, new int[] {number}, 0, e);
             Reaper.requestGc(this);
+        } catch (SyscallHangup e) {
+            forgetMaybeClosed(task, new int[] {number}, 0, 0, e);
         }
+    }
+
+    /**
+     * A close of {@code numbers[from..to]} hung up: the task died after the request was sent and
+     * read, so the close may have run — and then the numbers are free, perhaps already reused by
+     * another task of this table for another file. Closing them again could close that file: they
+     * are not retried (close never is), only forgotten. If the close did not run, the fds stay open
+     * in this table: a leak, the lesser harm. (rsyscall puts them back for another task; a close
+     * that certainly did not run, a {@link SyscallSendError}, still is.)
+     */
+    private void forgetMaybeClosed(FileDescriptorTask task, int[] numbers, int from, int to, SyscallHangup why) {
+        LOG.log(Level.WARNING, "rsyscall4j: {0} died while closing fd {1} of {2} ({3}); the close may have run, so"
+                + " it is not retried; if it did not run, the fd stays open", task,
+                from == to ? String.valueOf(numbers[from]) : numbers[from] + ".." + numbers[to], this, why.getMessage());
     }
 
     private void putBack(FileDescriptorTask task, int[] numbers, int from, SyscallException why) {

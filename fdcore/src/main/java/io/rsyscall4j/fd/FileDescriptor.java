@@ -63,8 +63,10 @@ public final class FileDescriptor {
      * handle's task. Invalidating an invalid handle does nothing and returns false.
      *
      * <p>If the fd is {@linkplain #borrow borrowed} at the moment, the close is put off until the
-     * borrow ends; if the task is changing fd tables, it is left to GC. If the close hangs up (the
-     * task died), the fd goes back to the table and another live task of the table closes it.
+     * borrow ends; if the task is changing fd tables, it is left to GC. If the close cannot be sent
+     * (the task is gone), the fd goes back to the table and another live task of the table closes
+     * it; if it hangs up (the task died after reading it: it may have run, freeing the number for
+     * reuse), it is not retried.
      *
      * @return true if this was the last handle, so the fd is closed (or its close is committed)
      * @throws SyscallException {@code close(2)} failed with an errno; the fd is not retried (on
