@@ -52,6 +52,11 @@ public class ChildTask extends Task {
     private final ChildSyscallInterface connection;
     private final AtomicReference<State> state;
     private final ReentrantLock lifecycle = new ReentrantLock();
+    /**
+     * The JVM's own fd table (that of the local task this child descends from). While this task
+     * is in it, the JVM makes the fds of this task's children itself ({@code Spawner}).
+     */
+    private final FDTable jvmTable;
     /** The server's socket, owned by this task like any of its fds (so unshare and exit keep it right). */
     private FileDescriptor server;
     /** Whether the task has left its table for good (guarded by {@link #lifecycle}). */
@@ -65,6 +70,7 @@ public class ChildTask extends Task {
 
     private ChildTask(ClonedChild process, FDTable table, Task parent) {
         super(process.sysif(), process.pid(), table, parent.addressSpace());
+        this.jvmTable = parent instanceof ChildTask c ? c.jvmTable : parent.fdTable();
         this.process = process;
         this.connection = process.sysif();
         this.state = new AtomicReference<>(State.ALIVE);
@@ -121,7 +127,7 @@ public class ChildTask extends Task {
             p.lifecycle.lock(); // not while it execs, exits or unshares
             try {
                 p.checkAlive("clone");
-                process = Spawner.cloneFrom(p.connection.local(), p.process, files);
+                process = Spawner.cloneFrom(p.connection.local(), p.process, files, p.fdTable() == p.jvmTable);
                 p.mayShareTable |= files;
             } finally {
                 p.lifecycle.unlock();

@@ -4,6 +4,7 @@ import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -46,9 +47,13 @@ final class Spawner {
     private static final int F_SETFL = 4;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int O_NONBLOCK = 0x800;
+    private static final int SHUT_RDWR = 2;
+    /** How long a clone that hung up waits for a child it may have made to see EOF and exit. */
+    private static final long ORPHAN_EXIT_NANOS = 200_000_000L;
     /** Where the child's end of its connection goes, tried in turn (the fd limit may be low). */
     private static final int[] SERVER_FD_FLOORS = {1024, 256, 64};
 
+    private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
     private static final BlockingQueue<Runnable> WORK = new LinkedBlockingQueue<>();
 
     static {
@@ -128,9 +133,23 @@ final class Spawner {
      * Makes a child of {@code parent}: the socket pair and the clone run in the parent's server
      * (so the new child's table derives from the parent's, and its parent-death signal follows the
      * parent), and the JVM takes its own copies of the new child's socket end and pidfd with
-     * {@code pidfd_getfd}, closing the parent's.
+     * {@code pidfd_getfd}, closing the parent's. (A parent whose table is the JVM's own takes
+     * {@link #cloneFromInJvmTable} instead.)
      */
     static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files) throws SyscallException {
+        return cloneFrom(local, parent, files, false);
+    }
+
+    /**
+     * As {@link #cloneFrom(SyscallInterface, ClonedChild, boolean)}; {@code parentInJvmTable} says the
+     * parent's fd table is the JVM's own, so the JVM can make (and always clean up) the new child's
+     * fds itself.
+     */
+    static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable)
+            throws SyscallException {
+        if (parentInJvmTable) {
+            return cloneFromInJvmTable(local, parent, files);
+        }
         ChildCode code = ChildCode.load(local);
         SyscallInterface p = parent.sysif();
         ChildStack stack = ChildStack.allocate(local);
@@ -187,7 +206,110 @@ final class Spawner {
             abandon(new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files), e);
             throw e;
         }
-        return new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
+        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
+        try {
+            checkParentOutlivedTheClone(child, parent);
+        } catch (SyscallException | RuntimeException e) {
+            abandon(child, e);
+            throw e;
+        }
+        return child;
+    }
+
+    /**
+     * Makes a child of {@code parent}, whose fd table is the JVM's own (it was cloned with FILES,
+     * all the way up, and has not unshared): everything but the clone itself is done here, by the
+     * JVM, in that same table. So whatever happens to the parent — killed between two steps, or
+     * during the clone — the JVM knows every fd the setup made and closes them itself. (Made
+     * through the parent, a parent killed between the socketpair and the clone left the pair, and
+     * perhaps the new child's pidfd, open in the JVM's table with nobody able to close them.)
+     */
+    private static ClonedChild cloneFromInJvmTable(SyscallInterface local, ClonedChild parent, boolean files)
+            throws SyscallException {
+        ChildCode code = ChildCode.load(local);
+        SyscallInterface p = parent.sysif();
+        ChildStack stack = ChildStack.allocate(local);
+        int a;
+        int b;
+        try {
+            local.syscall(Sys.SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stack.pairAddress());
+            a = stack.pair(0);
+            b = stack.pair(1);
+        } catch (SyscallException | RuntimeException e) {
+            freeQuietly(stack, e);
+            throw e;
+        }
+        long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
+        long pid;
+        boolean prepared = false;
+        try {
+            b = moveOutOfTheWay(local, b);
+            local.syscall(Sys.FCNTL, a, F_SETFL, O_NONBLOCK);
+            long sp = stack.prepare(code.trampoline(), b);
+            prepared = true;
+            pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+        } catch (SyscallHangup e) {
+            // The parent died with the clone sent: it may have run, making a child whose server reads
+            // b in this very table, perhaps without a parent-death signal. Closing b under it would
+            // let it read whatever next gets that number, so first end its server: shut the
+            // connection down (EOF), and give such a child a moment to exit (it clears its futex
+            // word). If one does, everything it had is known — the pair, and the pidfd the kernel
+            // stored, installed since the child ran — and released. If none does, the pair and the
+            // stack are left alone: a small leak, rather than a number a child may still use.
+            shutdownQuietly(local, a, e);
+            if (awaitChildDone(stack, ORPHAN_EXIT_NANOS)) {
+                closeQuietly(local, stack.ptid(), e);
+                closeQuietly(local, a, e);
+                closeQuietly(local, b, e);
+                freeQuietly(stack, e);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "rsyscall4j: child task " + parent.pid() + " died during a clone;"
+                        + " its connection fds " + a + " and " + b + " are left open, in case a new child still uses them", e);
+            }
+            throw e;
+        } catch (SyscallException | RuntimeException e) {
+            // Not sent, or refused: no child was made.
+            closeQuietly(local, a, e);
+            closeQuietly(local, b, e);
+            freeQuietly(stack, e);
+            throw e;
+        }
+        int pidfd = stack.ptid();
+        ChildSyscallInterface sysif = new ChildSyscallInterface(local, a, pidfd, (int) pid, stack);
+        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
+        try {
+            if (!files) {
+                // The child's table is a copy of the JVM's: drop its copy of the JVM's end, and
+                // the JVM's copy of the child's end.
+                local.syscall(Sys.CLOSE, b);
+                sysif.syscall(Sys.CLOSE, a);
+            }
+            checkParentOutlivedTheClone(child, parent);
+        } catch (SyscallException | RuntimeException e) {
+            // Its socket in the parent's table is in the JVM's: the dead parent cannot close it.
+            int serverFd = child.takeServerFdInParentTable();
+            abandon(child, e);
+            if (serverFd >= 0) {
+                closeQuietly(local, serverFd, e);
+            }
+            throw e;
+        }
+        return child;
+    }
+
+    /**
+     * A child's parent-death signal is set by its trampoline, which runs after the clone: a
+     * parent that died in between leaves the child without one, an orphan serving forever. One
+     * round trip settles it: the server answers only after the trampoline ran, so if its parent
+     * is still the one that cloned it, the signal will come when that parent dies; if not, the
+     * clone failed and the child is abandoned (killed and released by the caller).
+     */
+    private static void checkParentOutlivedTheClone(ClonedChild child, ClonedChild parent) throws SyscallException {
+        long ppid = child.sysif().syscall(Sys.GETPPID);
+        if (ppid != parent.pid()) {
+            throw new SyscallHangup("clone: child task " + parent.pid() + " died while cloning child " + child.pid()
+                    + ", which was then reparented to " + ppid + " without its parent-death signal");
+        }
     }
 
     /**
@@ -270,6 +392,26 @@ final class Spawner {
     @FunctionalInterface
     private interface SpawnCall {
         long run();
+    }
+
+    /** Waits up to {@code nanos} for the child of {@code stack} to exit (its futex word cleared). */
+    private static boolean awaitChildDone(ChildStack stack, long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (!stack.childDone()) {
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+        return true;
+    }
+
+    private static void shutdownQuietly(SyscallInterface sysif, int fd, Exception failure) {
+        try {
+            sysif.syscall(Sys.SHUTDOWN, fd, SHUT_RDWR);
+        } catch (SyscallException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static void closeQuietly(SyscallInterface sysif, int fd, Exception failure) {
