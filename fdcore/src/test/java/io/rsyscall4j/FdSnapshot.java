@@ -36,7 +36,8 @@ final class FdSnapshot {
         }
     }
 
-    private static Map<Integer, String> read() {
+    /** Fd number -> link target of the JVM's fds now (without the listing's own directory fd). */
+    static Map<Integer, String> read() {
         Map<Integer, String> fds = Kernel.fds("/proc/self/fd");
         fds.values().removeIf(t -> t.startsWith("/proc/")); // the listing's own directory fd
         return fds;
