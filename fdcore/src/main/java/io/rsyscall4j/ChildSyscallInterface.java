@@ -73,6 +73,8 @@ final class ChildSyscallInterface implements SyscallInterface {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile String gone;
     private boolean socketClosed;
+    /** Set by the first {@link #close}: the only one that may shut down or close {@link #socket}. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Runnable onGone;
     private boolean goneReported;
     private final java.util.concurrent.atomic.AtomicLong requestsSent = new java.util.concurrent.atomic.AtomicLong();
@@ -364,11 +366,17 @@ final class ChildSyscallInterface implements SyscallInterface {
     /**
      * Ends the connection: shuts the socket down, so a waiting call and the child's server both
      * see EOF (the server then exits, even when other copies of its socket stay open in a shared
-     * table), and closes the JVM's end once no call is using it. Idempotent.
+     * table), and closes the JVM's end once no call is using it. Idempotent: only the first call
+     * touches the socket. (A second shutdown, after the first call had closed the number and the
+     * kernel had given it to another child's connection, cut that child off: it read EOF and
+     * exited right after its clone. Found by the stateful fuzz and ChildDeathTest.)
      */
     void close() throws SyscallException {
         if (gone == null) {
             gone = "its connection was closed";
+        }
+        if (!closing.compareAndSet(false, true)) {
+            return;
         }
         try {
             local.syscall(Sys.SHUTDOWN, socket, SHUT_RDWR);
