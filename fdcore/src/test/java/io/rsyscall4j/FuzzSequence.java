@@ -188,6 +188,16 @@ final class FuzzSequence {
                 sb.append(String.format("%6d  %s%n", k, trace.get(k)));
             }
             sb.append("state: ").append(describeState());
+            for (MTask t : tasks) {
+                if (t.task instanceof ChildTask c && c.state() != ChildTask.State.ALIVE) {
+                    try {
+                        sb.append("\n  ").append(t.name()).append(" pid ").append(c.pid()).append(" is ").append(c.state())
+                                .append(", exit status ").append(c.process().waitFor());
+                    } catch (Exception ignored) {
+                        sb.append("\n  ").append(t.name()).append(": ").append(ignored);
+                    }
+                }
+            }
             AssertionError err = new AssertionError(sb.toString(), e);
             try {
                 killAll();
