@@ -166,19 +166,31 @@ final class Spawner {
         int ours = -1;
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
+        boolean cloneSent = false;
         try {
             b = moveOutOfTheWay(p, b);
             ours = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), a, 0);
             local.syscall(Sys.FCNTL, ours, F_SETFL, O_NONBLOCK);
             long sp = stack.prepare(code.trampoline(), b);
+            cloneSent = true;
             pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         } catch (SyscallException | RuntimeException e) {
             if (ours >= 0) {
+                // The JVM's copy of the connection: a child the clone may have made sees EOF.
+                shutdownQuietly(local, ours, e);
                 closeQuietly(local, ours, e);
             }
             closeQuietly(p, a, e);
             closeQuietly(p, b, e);
-            freeQuietly(stack, e);
+            if (cloneSent && e instanceof SyscallHangup && !awaitChildDone(stack, ORPHAN_EXIT_NANOS)) {
+                // The clone may have run and its child may still run on this stack, in the JVM's
+                // memory: unmapping it would let that child write into whatever is mapped there
+                // next. Leave it mapped.
+                LOG.log(System.Logger.Level.WARNING, "rsyscall4j: child task " + parent.pid() + " died during a clone;"
+                        + " the new child's stack stays mapped in case that child runs", e);
+            } else {
+                freeQuietly(stack, e);
+            }
             throw e;
         }
         int pidfd = -1;
