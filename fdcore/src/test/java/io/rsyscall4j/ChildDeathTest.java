@@ -194,19 +194,7 @@ class ChildDeathTest {
         /** In a frame of its own, so the handles this method made are unreachable once it returns. */
         private void finish(Map<Integer, String> before, int childPid, int grandchildPid) {
             Kernel.gcUntilCleared(dropped);
-            try {
-                Kernel.await("the JVM's fd table is exactly as before: nothing of the dead child is left", CLEANUP, () -> {
-                    System.gc();
-                    try {
-                        local.runFdTableGc();
-                    } catch (IOException e) {
-                        throw new AssertionError(e);
-                    }
-                    return mayLeak.explains(before, FdSnapshot.read());
-                });
-            } catch (AssertionError e) {
-                FdSnapshot.assertUnchanged(before, mayLeak.mayGo, e.getMessage() + " (calls that hung up may have left: " + mayLeak + ")");
-            }
+            awaitUnchanged(local, before, mayLeak, "nothing of the dead child is left");
             Kernel.await("the child is reaped", CLEANUP, () -> ProcessHandle.of(childPid).isEmpty());
             if (grandchildPid > 0) {
                 Kernel.await("the grandchild has ended", CLEANUP, () -> Kernel.processEnded(grandchildPid));
