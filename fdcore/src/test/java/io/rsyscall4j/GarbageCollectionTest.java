@@ -43,6 +43,15 @@ class GarbageCollectionTest {
         return new Dropped(fd.number(), new PhantomReference<>(fd, null));
     }
 
+    @org.junit.jupiter.api.Test
+    void byDefaultTheReaperThreadRuns() throws IOException {
+        assertEquals(null, System.getProperty("rsyscall4j.reaper"), "this fork leaves the property unset");
+        FileDescriptor fd = Rsyscall.local().open("/dev/null", O_RDONLY);
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("rsyscall4j-fd-reaper") && t.isAlive() && t.isDaemon()));
+        fd.close();
+    }
+
     @BothProviders
     void aDroppedHandlesFdIsClosedByJavaGcWithoutRunFdTableGc(String provider) throws IOException {
         Task task = Rsyscall.local(provider);

@@ -185,7 +185,9 @@ public abstract class FileDescriptorTask {
      * Closes the fds of this task's table that no handle owns any more, now, through this task
      * (rsyscall's {@code run_fd_table_gc}). Every handle the JVM's GC has already found unreachable
      * counts, whether or not the background reaper has got to it; when this returns, their fds are
-     * closed (by this call, or by a reaper batch it waited for).
+     * closed (by this call, or by a reaper batch it waited for). With the background reaper off
+     * ({@code -Drsyscall4j.reaper=false}) this is the only thing that closes them, so a program
+     * can choose when its garbage fds are closed, as in rsyscall.
      */
     public void runFdTableGc() throws IOException {
         runFdTableGc(true);
@@ -200,7 +202,8 @@ public abstract class FileDescriptorTask {
         // tracking needs only that, not the reference queue, which the JDK's reference handler
         // fills one handle at a time: following it would make this call as slow as that thread.
         // The reaper drains the queue (what it finds here is already untracked) and serves the
-        // other tables.
+        // other tables; with it off (-Drsyscall4j.reaper=false) there is no queue, and this is
+        // the only place collected handles leave tracking.
         FDTable t = fdTable;
         t.lock.lock();
         try {

@@ -16,20 +16,51 @@ import java.util.Set;
  * {@link HandleState.HandleRef} is enqueued here after the GC finds the handle unreachable; one
  * JVM-wide daemon thread, {@value #THREAD_NAME}, takes each such state out of its table and then
  * closes the fds left without handles, through any live task of the table ({@link FDTable#runGc}),
- * batching them. {@link FileDescriptorTask#runFdTableGc} drains the queue itself, so it does not
- * wait for this thread.
+ * batching them. {@link FileDescriptorTask#runFdTableGc} does not wait for this thread: it takes
+ * its table's collected handles out of tracking itself.
+ *
+ * <p>The thread can be turned off for the whole JVM with the system property
+ * {@value #PROPERTY}{@code =false}, read once, when the first handle is made. Then, as in rsyscall,
+ * the fds of dropped handles are closed only by {@link FileDescriptorTask#runFdTableGc} (which a child
+ * task's exec runs first): a program that wants to know when its garbage fds are
+ * closed calls it at points of its choosing, and no thread of ours makes syscalls behind its back.
+ * Handles are then registered with no queue at all (the GC still clears them, which is all
+ * {@code runFdTableGc} looks at), so nothing piles up unread; a close that failed to reach its
+ * task leaves its fd for the next {@code runFdTableGc} too.
  */
 final class Reaper {
     static final String THREAD_NAME = "rsyscall4j-fd-reaper";
+    /** {@code -Drsyscall4j.reaper=false}: no background closing; see the class comment. */
+    static final String PROPERTY = "rsyscall4j.reaper";
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
-    static final ReferenceQueue<FileDescriptor> QUEUE = new ReferenceQueue<>();
+    /** Whether the background thread runs; read once from {@value #PROPERTY}. */
+    static final boolean ENABLED = enabledByProperty();
+    /** Where collected handles are enqueued; null (no queue) when the reaper is off. */
+    static final ReferenceQueue<FileDescriptor> QUEUE = ENABLED ? new ReferenceQueue<>() : null;
     /** Tables whose GC was asked for by someone else than the queue (a close that hung up). */
     private static final Set<FDTable> REQUESTED = Collections.newSetFromMap(new IdentityHashMap<>());
 
     static {
-        Thread t = new Thread(Reaper::run, THREAD_NAME);
-        t.setDaemon(true);
-        t.start();
+        if (ENABLED) {
+            Thread t = new Thread(Reaper::run, THREAD_NAME);
+            t.setDaemon(true);
+            t.start();
+        } else {
+            LOG.log(Level.DEBUG, "{0}=false: fds of dropped handles are closed only by runFdTableGc", PROPERTY);
+        }
+    }
+
+    private static boolean enabledByProperty() {
+        String v = System.getProperty(PROPERTY);
+        if (v == null || v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("false")) {
+            return false;
+        }
+        LOG.log(Level.WARNING, "rsyscall4j: system property {0} is \"{1}\", neither true nor false;"
+                + " the fd reaper runs (the default)", PROPERTY, v);
+        return true;
     }
 
     private Reaper() {}
@@ -41,8 +72,14 @@ final class Reaper {
         }
     }
 
-    /** Asks the reaper to run {@code table}'s GC soon. */
+    /**
+     * Asks the reaper to run {@code table}'s GC soon; with the reaper off, the fds wait for the
+     * next {@code runFdTableGc} of the table.
+     */
     static void requestGc(FDTable table) {
+        if (!ENABLED) {
+            return;
+        }
         synchronized (REQUESTED) {
             REQUESTED.add(table);
         }
@@ -53,23 +90,13 @@ final class Reaper {
     private static final int BATCH = 256;
 
     /**
-     * Takes every handle the GC has found unreachable so far out of tracking (no syscalls) and
-     * returns the tables that now hold unowned fds.
-     */
-    static Set<FDTable> drain() {
-        Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
-        collected(null, tables);
-        return tables;
-    }
-
-    /**
-     * Takes {@code first} (if not null) and everything queued after it out of tracking, locking
+     * Takes {@code first} and everything queued after it out of tracking, locking
      * each table once per run of up to {@link #BATCH} handles rather than once per handle: after
      * a collection the queue holds thousands of handles, nearly all of one table.
      */
     private static void collected(Reference<? extends FileDescriptor> first, Set<FDTable> tables) {
         HandleState[] batch = new HandleState[BATCH];
-        Reference<? extends FileDescriptor> r = first != null ? first : QUEUE.poll();
+        Reference<? extends FileDescriptor> r = first;
         while (r != null) {
             int n = 0;
             for (; r != null && n < BATCH; r = QUEUE.poll()) {
