@@ -40,9 +40,7 @@ public class ChildTask extends Task {
     private static final long CLOSE_RANGE_CLOEXEC = 4;
     private static final long MAX_FD = 0xFFFF_FFFFL;
     private static final int SIG_SETMASK = 2;
-    private static final int NSIG = 64;
     private static final int SIGKILL = 9;
-    private static final int SIGSTOP = 19;
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     /** Where a child task is in its life. Shared with background actions, which must not hold the task. */
@@ -266,9 +264,9 @@ public class ChildTask extends Task {
             } else {
                 runFdTableGc(); // a dropped handle's fd must not be kept for the program
             }
-            markCloexecExceptOwned();
             ExecImage image = ExecImage.build(connection.local(), candidates, args, envp);
             try {
+                prepareForExec(image);
                 return execImage(path, argv, image);
             } finally {
                 image.free();
@@ -279,7 +277,6 @@ public class ChildTask extends Task {
     }
 
     private ChildProcess execImage(String path, List<String> argv, ExecImage image) throws IOException {
-        resetSignals(image);
         state.set(State.EXECING);
         setManipulatingFdTable(true);
         ErrnoException failure = null;
@@ -348,39 +345,30 @@ public class ChildTask extends Task {
     }
 
     /**
-     * Marks every fd of the (now private) table close-on-exec except 0, 1, 2 and the numbers this
-     * task's handles own, whose flag is left as the caller set it: {@code close_range} with
-     * {@code CLOSE_RANGE_CLOEXEC} over each gap, all in one round trip.
+     * Everything before the {@code execve}, in one round trip: marks every fd of the (now private)
+     * table close-on-exec except 0, 1, 2 and the numbers this task's handles own (whose flag is
+     * left as the caller set it), with {@code close_range(CLOSE_RANGE_CLOEXEC)} over each gap;
+     * then sets each signal that is caught or ignored back to its default disposition
+     * ({@link ChildSignals}), and unblocks every signal. The JVM's handlers, which this child
+     * inherited a copy of, must not run in it once signals are let in (a handler would run JVM
+     * code in the child, in the JVM's memory), and the program should start with the signals it
+     * expects. If any of it fails, every signal is blocked again (the fds marked and the
+     * dispositions reset stay so: harmless to a child task, which runs no handler, and the next
+     * exec marks again).
      */
-    private void markCloexecExceptOwned() throws IOException {
-        List<SyscallRequest> marks = new ArrayList<>();
+    private void prepareForExec(ExecImage image) throws IOException {
+        List<SyscallRequest> calls = new ArrayList<>();
         long next = 0;
         for (long n : kept(fdTable().trackedNumbers())) {
             if (n > next) {
-                marks.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
+                calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
             }
             next = n + 1;
         }
-        marks.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, MAX_FD, CLOSE_RANGE_CLOEXEC));
-        long[] results = connection.pipeline(marks);
-        for (int i = 0; i < results.length; i++) {
-            if (results[i] < 0 && results[i] >= -4095) {
-                SyscallRequest r = marks.get(i);
-                throw new ErrnoException(Sys.CLOSE_RANGE, (int) -results[i], r.arg(0) + ".." + r.arg(1));
-            }
-        }
-    }
-
-    /**
-     * Sets every signal's disposition to default, then unblocks them all: the JVM's handlers,
-     * which this child inherited a copy of, must not run in it once signals are let in (a handler
-     * would run JVM code in the child, in the JVM's memory), and the program should start with the
-     * signals it expects. One round trip.
-     */
-    private void resetSignals(ExecImage image) throws IOException {
-        List<SyscallRequest> calls = new ArrayList<>();
-        for (int sig = 1; sig <= NSIG; sig++) {
-            if (sig != SIGKILL && sig != SIGSTOP) {
+        calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, MAX_FD, CLOSE_RANGE_CLOEXEC));
+        long reset = ChildSignals.notDefault(connection.local(), pid(), image.scratch(), ExecImage.SCRATCH_SIZE);
+        for (int sig = 1; sig <= ChildSignals.NSIG; sig++) {
+            if ((reset & ChildSignals.bit(sig)) != 0) {
                 calls.add(SyscallRequest.of(Sys.RT_SIGACTION, sig, image.defaultAction(), 0, 8));
             }
         }
@@ -390,7 +378,8 @@ public class ChildTask extends Task {
             if (results[i] < 0 && results[i] >= -4095) {
                 SyscallRequest r = calls.get(i);
                 connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
-                throw new ErrnoException(r.nr(), (int) -results[i], "signal " + r.arg(0));
+                String subject = r.nr() == Sys.CLOSE_RANGE ? r.arg(0) + ".." + r.arg(1) : "signal " + r.arg(0);
+                throw new ErrnoException(r.nr(), (int) -results[i], subject);
             }
         }
     }

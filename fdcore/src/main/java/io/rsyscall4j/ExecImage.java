@@ -10,13 +10,15 @@ import java.util.List;
 /**
  * Everything an {@code execve} run in a child task reads, laid out in one JVM mapping (the child
  * shares the JVM's memory, so the kernel reads it from there): the program paths to try, the
- * {@code argv} and {@code envp} arrays and their strings, and the signal structures the exec
- * preparation passes.
+ * {@code argv} and {@code envp} arrays and their strings, the signal structures the exec
+ * preparation passes, and room for the JVM to read the child's {@code /proc} status into
+ * ({@link ChildSignals}).
  *
  * <pre>
  *     0  struct sigaction with SIG_DFL (32 zero bytes)
  *    32  empty sigset_t;  40  full sigset_t
  *    48  char **argv (argc + 1 pointers), then char **envp (envc + 1), then the strings
+ *        then, page-aligned, {@link #SCRATCH_SIZE} bytes of scratch
  * </pre>
  */
 final class ExecImage {
@@ -24,6 +26,8 @@ final class ExecImage {
     private static final int PROT_READ_WRITE = 0x3;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
     private static final int ARRAYS = 48;
+    /** The scratch space at the end of the image. */
+    static final int SCRATCH_SIZE = 8192;
 
     private final SyscallInterface local;
     private final long base;
@@ -32,8 +36,12 @@ final class ExecImage {
     private final long argv;
     private final long envp;
 
-    private ExecImage(SyscallInterface local, long base, long size, long[] candidates, long argv, long envp) {
+    private final long scratch;
+
+    private ExecImage(SyscallInterface local, long base, long size, long[] candidates, long argv, long envp,
+            long scratch) {
         this.local = local;
+        this.scratch = scratch;
         this.base = base;
         this.size = size;
         this.candidates = candidates;
@@ -54,7 +62,8 @@ final class ExecImage {
         if (total > Integer.MAX_VALUE - PAGE) {
             throw new IllegalArgumentException("exec arguments and environment too large: " + total + " bytes");
         }
-        long size = (total + PAGE - 1) / PAGE * PAGE;
+        long scratchAt = (total + PAGE - 1) / PAGE * PAGE;
+        long size = scratchAt + SCRATCH_SIZE;
         long base = local.syscall(Sys.MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
         ByteBuffer image = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
         image.putLong(40, -1L); // the full signal set; the rest of the header stays zero
@@ -76,7 +85,8 @@ final class ExecImage {
             slot += 8; // the NULL that ends the array
         }
         local.writeMemory(base, image.array(), 0, (int) total);
-        return new ExecImage(local, base, size, pathAddrs, base + ARRAYS, base + ARRAYS + 8L * (args.size() + 1));
+        return new ExecImage(local, base, size, pathAddrs, base + ARRAYS, base + ARRAYS + 8L * (args.size() + 1),
+                base + scratchAt);
     }
 
     int candidates() {
@@ -105,6 +115,11 @@ final class ExecImage {
 
     long fullSigset() {
         return base + 40;
+    }
+
+    /** {@link #SCRATCH_SIZE} bytes the exec preparation may use as it likes. */
+    long scratch() {
+        return scratch;
     }
 
     void free() throws SyscallException {
