@@ -15,9 +15,15 @@ import java.util.List;
 public final class ChildProcess {
     private final ClonedChild process;
     private final List<String> argv;
+    /**
+     * The task whose child exec'd the program, held so it lives as long as this: the program
+     * dies with its parent process, and a child task's parent is killed once unreachable.
+     */
+    private final Task parent;
 
-    ChildProcess(ClonedChild process, List<String> argv) {
+    ChildProcess(ClonedChild process, List<String> argv, Task parent) {
         this.process = process;
+        this.parent = parent;
         this.argv = List.copyOf(argv);
         // Dropped without waitFor: reap it in the background once it ends, rather than leave a zombie.
         ChildJanitor.register(this, "reaping process " + process.pid() + " " + this.argv, process::waitFor);

@@ -31,9 +31,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code PR_SET_PDEATHSIG}; the JVM clones its own children on one thread that lives as long as
  * the JVM). If it dies another way, its pending and later syscalls raise
  * {@link io.rsyscall4j.api.SyscallHangup} or {@link io.rsyscall4j.api.SyscallSendError}, and it is
- * reaped in the background. A child task that becomes unreachable is killed and reaped; note
- * that a {@link CloneFlag#FILES} child stays reachable while handles it owns (its stdio among
- * them) are tracked in the table it shares, so {@link #exit} it when done.
+ * reaped in the background.
+ *
+ * <p>A child task that becomes unreachable is killed and reaped, and the fds only its handles
+ * owned in a table shared with others ({@link CloneFlag#FILES}) are closed through another task of
+ * that table. Its handles keep it reachable: each {@link FileDescriptor} holds its task (the task
+ * is what closes the fd and runs its I/O), so a child whose handle the program still holds keeps
+ * running and serving; so does a child it made (its process would die with this one's) or a
+ * program such a child exec'd. The fd tables themselves never keep a task alive. Killing is the fallback:
+ * {@link #exit} a child when done with it, which is prompt and reports failures.
  */
 public class ChildTask extends Task {
     private static final long[] STDIO = {0, 1, 2};
@@ -47,6 +53,13 @@ public class ChildTask extends Task {
     enum State { ALIVE, EXECING, EXECED, EXITING, EXITED, DEAD }
 
     private final ClonedChild process;
+    /**
+     * The task that made this one, held so that it lives as long as this one: this child's
+     * process dies with its parent's ({@code PR_SET_PDEATHSIG}), and only the parent can reap it.
+     * Without it, a program that kept a grandchild but dropped the child would see the child
+     * collected and killed, and the grandchild killed with it.
+     */
+    private final Task parent;
     private final ChildSyscallInterface connection;
     private final AtomicReference<State> state;
     private final ReentrantLock lifecycle = new ReentrantLock();
@@ -70,6 +83,7 @@ public class ChildTask extends Task {
         super(process.sysif(), process.pid(), table, parent.addressSpace());
         this.jvmTable = parent instanceof ChildTask c ? c.jvmTable : parent.fdTable();
         this.process = process;
+        this.parent = parent;
         this.connection = process.sysif();
         this.state = new AtomicReference<>(State.ALIVE);
         WeakReference<ChildTask> self = new WeakReference<>(this);
@@ -304,7 +318,7 @@ public class ChildTask extends Task {
         } catch (SyscallHangup success) {
             state.set(State.EXECED);
             leaveForGood();
-            return new ChildProcess(process, argv);
+            return new ChildProcess(process, argv, parent);
         } catch (SyscallException | RuntimeException e) {
             // Not sent (the child was gone) or broken: the child is of no further use.
             if (state.compareAndSet(State.EXECING, State.DEAD)) {

@@ -63,12 +63,13 @@ class ChildDeathTest {
         Task local = Rsyscall.local(provider);
         long seed = (provider.hashCode() * 31L) + (files ? 1 : 0);
         Random rnd = new Random(seed);
-        Map<Integer, String> earlier = FdSnapshot.childConnections(FdSnapshot.take());
         int calls = 0;
         int failedAfterKill = 0;
         int leftByHangups = 0;
         try (Deadline deadline = new Deadline(Duration.ofMillis(CALL_LIMIT_MS))) {
             for (int i = 0; i < ITERATIONS; i++) {
+                // Connections of children dropped by earlier tests or iterations may go meanwhile.
+                Map<Integer, String> earlier = FdSnapshot.childConnections(FdSnapshot.take());
                 Iteration it = new Iteration(local, files, rnd, deadline, Files.createDirectories(dir.resolve("i" + i)), earlier);
                 try {
                     it.run();
@@ -349,11 +350,10 @@ class ChildDeathTest {
     void aFilesChildKilledWhileCloningLeavesNothingInTheJvm(String provider) throws Exception {
         Task local = Rsyscall.local(provider);
         Random rnd = new Random(provider.hashCode());
-        Map<Integer, String> earlier = FdSnapshot.childConnections(FdSnapshot.take());
         try (Deadline deadline = new Deadline(Duration.ofMillis(CALL_LIMIT_MS))) {
             for (int i = 0; i < 60; i++) {
                 Map<Integer, String> before = FdSnapshot.take();
-                MayLeak mayLeak = new MayLeak(earlier);
+                MayLeak mayLeak = new MayLeak(FdSnapshot.childConnections(before));
                 ChildTask child = local.clone(CloneFlag.FILES);
                 int pid = child.pid();
                 long delay = rnd.nextInt(300_000);
@@ -440,7 +440,11 @@ class ChildDeathTest {
         private int pidfds;
         private int sockets;
         final List<String> left = new ArrayList<>();
-        /** Child connections of earlier tests, open when this test began: the janitor may close them. */
+        /**
+         * Child connections open when this iteration began: those of children that earlier tests or
+         * iterations dropped (a clone whose answer was lost makes a child nobody holds) may be
+         * closed meanwhile, once a GC finds their tasks unreachable.
+         */
         final Map<Integer, String> mayGo;
 
         MayLeak(Map<Integer, String> mayGo) {

@@ -398,8 +398,7 @@ class ChildTaskTest {
 
     @BothProviders
     void anUnreachableChildTaskIsKilledAndReaped(String provider) throws Exception {
-        // Without FILES: a FILES child's handles (its stdio, its server socket) are tracked in the
-        // JVM's table, whose handle states hold their task strongly, so it never becomes unreachable.
+        // DroppedTaskTest checks FILES children, the fds they owned and those whose handles are held.
         Task local = Rsyscall.local(provider);
         ChildTask child = local.clone();
         int pid = child.pid();

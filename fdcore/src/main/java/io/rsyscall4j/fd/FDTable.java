@@ -200,10 +200,15 @@ public final class FDTable {
 
     /** Locks and returns {@code task}'s current table, so it cannot switch tables meanwhile. */
     static FDTable lockTableOf(FileDescriptorTask task) {
+        return lockTableOf(task.membership);
+    }
+
+    /** As {@link #lockTableOf(FileDescriptorTask)}, for a task that may have been collected. */
+    static FDTable lockTableOf(TaskMembership member) {
         for (;;) {
-            FDTable t = task.fdTable();
+            FDTable t = member.fdTable;
             t.lock.lock();
-            if (task.fdTable() == t) {
+            if (member.fdTable == t) {
                 return t;
             }
             t.lock.unlock();
@@ -256,7 +261,7 @@ public final class FDTable {
         }
         e.handles.add(handle.state);
         unowned.clear(number);
-        task.fdHandles.add(handle.state);
+        task.membership.fdHandles.add(handle.state);
         if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, "{0}: made handle for fd {1} in {2} ({3} handles)", task, number, this,
                     e.handles.size());
@@ -287,7 +292,7 @@ public final class FDTable {
         }
         s.valid = false;
         s.ref.clear();
-        s.task.fdHandles.remove(s);
+        s.member.fdHandles.remove(s);
         FdEntry e = nearToHandles.get(s.number);
         if (e == null || !e.handles.remove(s)) {
             throw new IllegalStateException("internal error: " + s + " is valid but not tracked by " + this);
@@ -298,7 +303,7 @@ public final class FDTable {
         if (e.borrows > 0) {
             return Removal.CLOSE_LATER;
         }
-        if (!takeResponsibility || s.task.isManipulatingFdTable()) {
+        if (!takeResponsibility || s.member.manipulating) {
             // A task that is changing fd table must not close anything: the number may belong to
             // the table it is leaving. GC closes it once the change is done.
             unowned.set(s.number);
@@ -357,12 +362,12 @@ public final class FDTable {
         FDTable old = lockTableOf(task);
         try {
             FDTable fresh = new FDTable(task.pid(), old);
-            for (HandleState s : task.fdHandles) {
+            for (HandleState s : task.membership.fdHandles) {
                 fresh.nearToHandles.computeIfAbsent(s.number, n -> new FdEntry()).handles.add(s);
             }
             fresh.tasks.add(new WeakReference<>(task));
-            task.setFdTable(fresh);
-            LOG.log(Level.DEBUG, "{0}: moved {1} handles from {2} to fresh {3}", task, task.fdHandles.size(),
+            task.membership.fdTable = fresh;
+            LOG.log(Level.DEBUG, "{0}: moved {1} handles from {2} to fresh {3}", task, task.membership.fdHandles.size(),
                     old, fresh);
             return fresh;
         } finally {
@@ -380,7 +385,7 @@ public final class FDTable {
             int freed = 0;
             for (Map.Entry<Integer, FdEntry> me : nearToHandles.entrySet()) {
                 FdEntry e = me.getValue();
-                if (e.handles.removeIf(s -> s.task == task) && e.isUnowned()) {
+                if (e.handles.removeIf(s -> s.member == task.membership) && e.isUnowned()) {
                     unowned.set(me.getKey());
                     freed++;
                 }
@@ -401,13 +406,13 @@ public final class FDTable {
         try {
             fresh.lock.lock();
             try {
-                task.setFdTable(this);
+                task.membership.fdTable = this;
             } finally {
                 fresh.lock.unlock();
             }
             for (Map.Entry<Integer, FdEntry> me : nearToHandles.entrySet()) {
                 FdEntry e = me.getValue();
-                if (e.handles.removeIf(s -> s.task == task && !s.valid) && e.isUnowned()) {
+                if (e.handles.removeIf(s -> s.member == task.membership && !s.valid) && e.isUnowned()) {
                     unowned.set(me.getKey());
                 }
             }
@@ -537,7 +542,7 @@ public final class FDTable {
         List<HandleState> cleared = new ArrayList<>();
         for (FdEntry e : nearToHandles.values()) {
             for (HandleState s : e.handles) {
-                if (s.task.fdTable() == this && s.ref.refersTo(null)) {
+                if (s.member.fdTable == this && s.ref.refersTo(null)) {
                     cleared.add(s);
                 }
             }
@@ -697,7 +702,7 @@ public final class FDTable {
 
     static void logCollected(HandleState s, Removal removal) {
         if (removal != Removal.WAS_INVALID && LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "gc: handle for fd {0} of {1} was garbage-collected ({2})", s.number, s.task,
+            LOG.log(Level.DEBUG, "gc: handle for fd {0} of {1} was garbage-collected ({2})", s.number, s.member,
                     removal == Removal.CLOSE_LATER ? "no handles left" : "other handles remain");
         }
     }

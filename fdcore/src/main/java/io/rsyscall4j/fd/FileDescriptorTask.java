@@ -7,9 +7,7 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The fd-ownership half of a task (rsyscall's {@code FileDescriptorTask}): a syscall interface
@@ -41,12 +39,13 @@ public abstract class FileDescriptorTask {
     private final SyscallInterface sysif;
     private final int pid;
     private final AddressSpace addressSpace;
-    private volatile FDTable fdTable;
-    private volatile boolean manipulatingFdTable;
+    /**
+     * The table this task is in, whether it is changing tables, and its live handles: apart from
+     * the task, because handle states point at it and must not keep the task alive.
+     */
+    final TaskMembership membership;
     /** Set once close_range(2) answered ENOSYS (Linux before 5.9): no use asking again. */
     private static volatile boolean closeRangeMissing;
-    /** rsyscall's {@code fd_handles}: this task's live handles. Guarded by the current table's lock. */
-    final Set<HandleState> fdHandles = new HashSet<>();
 
     /**
      * A task running syscalls through {@code sysif}, in {@code fdTable} (which from now on knows
@@ -59,8 +58,8 @@ public abstract class FileDescriptorTask {
     protected FileDescriptorTask(SyscallInterface sysif, int pid, FDTable fdTable, AddressSpace addressSpace) {
         this.sysif = Objects.requireNonNull(sysif, "sysif");
         this.pid = pid;
-        this.fdTable = Objects.requireNonNull(fdTable, "fdTable");
         this.addressSpace = Objects.requireNonNull(addressSpace, "addressSpace");
+        this.membership = new TaskMembership(this, Objects.requireNonNull(fdTable, "fdTable"));
         fdTable.addTask(this);
     }
 
@@ -76,7 +75,7 @@ public abstract class FileDescriptorTask {
 
     /** The fd table the task is in now. */
     public final FDTable fdTable() {
-        return fdTable;
+        return membership.fdTable;
     }
 
     /** The address space the task is in (where its syscalls' pointers point). */
@@ -89,16 +88,12 @@ public abstract class FileDescriptorTask {
      * can be made for it meanwhile, and GC does not close through it.
      */
     public final boolean isManipulatingFdTable() {
-        return manipulatingFdTable;
+        return membership.manipulating;
     }
 
     /** For subclasses around a syscall that changes the task's fd table (exec, exit). */
     protected final void setManipulatingFdTable(boolean manipulating) {
-        this.manipulatingFdTable = manipulating;
-    }
-
-    final void setFdTable(FDTable table) {
-        this.fdTable = table;
+        membership.manipulating = manipulating;
     }
 
     /**
@@ -204,7 +199,7 @@ public abstract class FileDescriptorTask {
         // The reaper drains the queue (what it finds here is already untracked) and serves the
         // other tables; with it off (-Drsyscall4j.reaper=false) there is no queue, and this is
         // the only place collected handles leave tracking.
-        FDTable t = fdTable;
+        FDTable t = membership.fdTable;
         t.lock.lock();
         try {
             t.collectClearedLocked();
@@ -265,18 +260,18 @@ public abstract class FileDescriptorTask {
      * If the unshare fails, the task stays in its old table, handles intact.
      */
     public void unshareFiles() throws IOException {
-        if (manipulatingFdTable) {
+        if (membership.manipulating) {
             throw new IllegalStateException("can't unshareFiles() " + this + ": it is already manipulating its fd table");
         }
-        FDTable old = fdTable;
+        FDTable old = membership.fdTable;
         // GC now so fewer garbage fds get copied into the new table.
         old.gcUsingTask(this);
-        manipulatingFdTable = true;
+        membership.manipulating = true;
         FDTable fresh;
         try {
             fresh = makeFreshFdTable();
         } catch (RuntimeException | Error e) {
-            manipulatingFdTable = false;
+            membership.manipulating = false;
             throw e;
         }
         boolean unshared = false;
@@ -286,7 +281,7 @@ public abstract class FileDescriptorTask {
         } finally {
             if (!unshared) {
                 old.revertSwitch(this, fresh);
-                manipulatingFdTable = false;
+                membership.manipulating = false;
             }
         }
         IOException closeError = null;
@@ -300,7 +295,7 @@ public abstract class FileDescriptorTask {
             // The copies nobody here owned are closed (or, after an error, may be): none of them
             // can be inherited any more, or inheritFd would hand out a closed (or reused) number.
             fresh.removeInherited();
-            manipulatingFdTable = false;
+            membership.manipulating = false;
         }
         LOG.log(Level.DEBUG, "{0}: unshared its fd table: {1} -> {2}", this, old, fresh);
         // Only now may the old table forget our handles: before the copy, GC there would have

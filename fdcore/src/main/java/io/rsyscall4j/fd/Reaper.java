@@ -106,7 +106,7 @@ final class Reaper {
             }
             int i = 0;
             while (i < n) {
-                FDTable t = FDTable.lockTableOf(batch[i].task);
+                FDTable t = FDTable.lockTableOf(batch[i].member);
                 try {
                     // Under t's lock no task can leave or join t, so this run stays in t.
                     do {
@@ -117,7 +117,7 @@ final class Reaper {
                             tables.add(t);
                         }
                         FDTable.logCollected(s, removal);
-                    } while (i < n && batch[i].task.fdTable() == t);
+                    } while (i < n && batch[i].member.fdTable == t);
                 } finally {
                     t.lock.unlock();
                 }
