@@ -53,7 +53,7 @@ final class HandleState {
         final HandleState state;
 
         HandleRef(FileDescriptor handle, HandleState state) {
-            super(handle, Reaper.QUEUE);
+            super(handle, Reaper.queue());
             this.state = state;
         }
     }

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -27,9 +28,18 @@ import java.util.Set;
  * Handles are then registered with no queue at all (the GC still clears them, which is all
  * {@code runFdTableGc} looks at), so nothing piles up unread; a close that failed to reach its
  * task leaves its fd for the next {@code runFdTableGc} too.
+ *
+ * <p>Otherwise, on the class path and the module path, the thread lives as long as the JVM. Where
+ * code is unloaded — an OSGi bundle stopped, refreshed or uninstalled — a thread that never ends
+ * would pin fdcore's class loader, and every class it loaded, for the rest of the JVM's life:
+ * {@link #stop} ends it (fdcore's DS component does when it is deactivated, as its bundle stops).
+ * It comes back by itself when needed again: the next handle made, or the next close handed back
+ * for another task, starts it. Handles collected while it is stopped wait in the queue until
+ * then, and {@code runFdTableGc} closes their fds meanwhile.
  */
-final class Reaper {
-    static final String THREAD_NAME = "rsyscall4j-fd-reaper";
+public final class Reaper {
+    /** The name of the reaper's thread. */
+    public static final String THREAD_NAME = "rsyscall4j-fd-reaper";
     /** {@code -Drsyscall4j.reaper=false}: no background closing; see the class comment. */
     static final String PROPERTY = "rsyscall4j.reaper";
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
@@ -39,13 +49,15 @@ final class Reaper {
     static final ReferenceQueue<FileDescriptor> QUEUE = ENABLED ? new ReferenceQueue<>() : null;
     /** Tables whose GC was asked for by someone else than the queue (a close that hung up). */
     private static final Set<FDTable> REQUESTED = Collections.newSetFromMap(new IdentityHashMap<>());
+    private static final Object LOCK = new Object();
+    /**
+     * The thread that is to run, or null before the first handle and once {@link #stop}ped.
+     * Written under {@link #LOCK}; volatile so that making a handle checks it without the lock.
+     */
+    private static volatile Thread thread;
 
     static {
-        if (ENABLED) {
-            Thread t = new Thread(Reaper::run, THREAD_NAME);
-            t.setDaemon(true);
-            t.start();
-        } else {
+        if (!ENABLED) {
             LOG.log(Level.DEBUG, "{0}=false: fds of dropped handles are closed only by runFdTableGc", PROPERTY);
         }
     }
@@ -73,12 +85,76 @@ final class Reaper {
     }
 
     /**
+     * The queue a new handle's reference goes to, or null with the reaper off; (re)starts the
+     * thread if it is not running.
+     */
+    static ReferenceQueue<FileDescriptor> queue() {
+        if (thread == null && ENABLED) {
+            start();
+        }
+        return QUEUE;
+    }
+
+    private static void start() {
+        synchronized (LOCK) {
+            if (thread == null) {
+                Thread t = new Thread(Reaper::run, THREAD_NAME);
+                t.setDaemon(true);
+                // Not whatever loader the thread that happened to make a handle had: this thread
+                // pins fdcore's loader anyway, and only that one.
+                t.setContextClassLoader(Reaper.class.getClassLoader());
+                thread = t;
+                t.start();
+                LOG.log(Level.DEBUG, "{0} started", THREAD_NAME);
+            }
+        }
+    }
+
+    /**
+     * Stops the reaper's thread, which first closes the fds of the handles already queued, and
+     * waits up to {@code timeout} for it to end. For containers that unload fdcore (see the
+     * class comment); it starts again by itself when needed, so stopping it early only delays
+     * background closing. Thread-safe; stopping a stopped reaper does nothing.
+     *
+     * @return whether the thread has ended
+     */
+    public static boolean stop(Duration timeout) {
+        Thread t;
+        synchronized (LOCK) {
+            t = thread;
+            thread = null;
+        }
+        if (t == null) {
+            return true;
+        }
+        t.interrupt();
+        try {
+            t.join(Math.max(1, timeout.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
+    }
+
+    /**
+     * Whether the reaper's thread runs now: it is started by the first handle made, and again by
+     * the next one after a {@link #stop}; never with {@code -Drsyscall4j.reaper=false}.
+     */
+    public static boolean isRunning() {
+        Thread t = thread;
+        return t != null && t.isAlive();
+    }
+
+    /**
      * Asks the reaper to run {@code table}'s GC soon; with the reaper off, the fds wait for the
      * next {@code runFdTableGc} of the table.
      */
     static void requestGc(FDTable table) {
         if (!ENABLED) {
             return;
+        }
+        if (thread == null) {
+            start();
         }
         synchronized (REQUESTED) {
             REQUESTED.add(table);
@@ -125,28 +201,43 @@ final class Reaper {
         }
     }
 
+    /**
+     * The thread's loop, until {@link #stop} replaces it (an interrupt from anyone else is
+     * ignored); then one last pass, so that what was collected before the stop is closed now and
+     * not when, if ever, the thread comes back.
+     */
     private static void run() {
-        for (;;) {
+        Thread me = Thread.currentThread();
+        while (thread == me) {
             try {
-                Reference<? extends FileDescriptor> first = QUEUE.remove();
-                Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
-                collected(first, tables);
-                synchronized (REQUESTED) {
-                    tables.addAll(REQUESTED);
-                    REQUESTED.clear();
-                }
-                for (FDTable table : tables) {
-                    try {
-                        table.runGc();
-                    } catch (Exception e) {
-                        LOG.log(Level.WARNING, "rsyscall4j: closing garbage fds of " + table + " failed", e);
-                    }
-                }
+                collectAndClose(QUEUE.remove());
             } catch (InterruptedException e) {
-                // Nobody should interrupt us; keep collecting.
-                LOG.log(Level.DEBUG, "{0} interrupted; continuing", THREAD_NAME);
+                // stop() interrupts; the loop's condition says whether it was that
             } catch (RuntimeException | Error e) {
                 LOG.log(Level.WARNING, "rsyscall4j: fd reaper error", e);
+            }
+        }
+        try {
+            collectAndClose(QUEUE.poll());
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "rsyscall4j: fd reaper error", e);
+        }
+        LOG.log(Level.DEBUG, "{0} stopped", THREAD_NAME);
+    }
+
+    /** Takes {@code first} and what is queued after it out of tracking, then GCs the tables concerned. */
+    private static void collectAndClose(Reference<? extends FileDescriptor> first) {
+        Set<FDTable> tables = Collections.newSetFromMap(new IdentityHashMap<>());
+        collected(first, tables);
+        synchronized (REQUESTED) {
+            tables.addAll(REQUESTED);
+            REQUESTED.clear();
+        }
+        for (FDTable table : tables) {
+            try {
+                table.runGc();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "rsyscall4j: closing garbage fds of " + table + " failed", e);
             }
         }
     }

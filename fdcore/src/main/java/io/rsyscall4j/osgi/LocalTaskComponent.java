@@ -5,9 +5,12 @@ import io.rsyscall4j.Rsyscall;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
+import io.rsyscall4j.fd.Reaper;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -27,12 +30,19 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  *
  * <p>The task itself is made by fdcore's {@link Rsyscall#local(SyscallInterface)} over a
  * {@link DelegatingSyscallInterface}: this class is the only framework-aware code in fdcore.
+ *
+ * <p>Deactivated — as fdcore's bundle stops, before a refresh or uninstall — it stops the fd
+ * {@link Reaper}'s thread, which would otherwise pin fdcore's class loader forever. If fdcore is
+ * used again (the bundle restarted, or a bundle still holding its classes makes a handle), the
+ * reaper starts again by itself.
  */
 @Component(name = LocalTaskComponent.PID, service = LocalTaskService.class, immediate = true)
 public final class LocalTaskComponent implements LocalTaskService {
     /** The component's name and configuration PID (see {@link LocalTaskService#PID}). */
     static final String PID = LocalTaskService.PID;
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.osgi");
+    /** How long deactivation waits for the reaper's last pass (closing what was already collected). */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
     private Task task;
@@ -62,6 +72,21 @@ public final class LocalTaskComponent implements LocalTaskService {
     @Modified
     void modified(Map<String, Object> configuration) {
         LOG.log(Level.DEBUG, "provider target now {0}", configuration.get(PROVIDER_TARGET));
+    }
+
+    /**
+     * Stops the reaper's thread (see the class comment). The task is left as it is: its handles
+     * may still be in use, and the JVM's table keeps track of them whatever happens to this
+     * component.
+     */
+    @Deactivate
+    void deactivate() {
+        if (Reaper.stop(STOP_TIMEOUT)) {
+            LOG.log(Level.DEBUG, "{0} stopped with the component", Reaper.THREAD_NAME);
+        } else {
+            LOG.log(Level.WARNING, "rsyscall4j: {0} did not stop within {1}; it may keep this bundle''s class loader",
+                    Reaper.THREAD_NAME, STOP_TIMEOUT);
+        }
     }
 
     @Override
