@@ -46,6 +46,9 @@ final class ChildJanitor {
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
+        // Not the loader of whatever thread made the first child: the cleaner's thread outlives
+        // everything here, and must not keep a class loader (fdcore's, or a caller's) from unloading.
+        t.setContextClassLoader(null);
         return t;
     }
 }

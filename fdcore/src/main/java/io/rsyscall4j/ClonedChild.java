@@ -256,6 +256,9 @@ final class ClonedChild {
         } catch (SyscallException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "unmapping the stack of child " + pid, e);
         }
+        if (parent == null) {
+            Spawner.childReaped(); // the spawner thread made it: it need not live for it any more
+        }
     }
 
     @Override

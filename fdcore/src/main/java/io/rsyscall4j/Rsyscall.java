@@ -6,7 +6,9 @@ import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.AddressSpace;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
+import io.rsyscall4j.fd.Reaper;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -105,6 +107,34 @@ public final class Rsyscall {
         synchronized (LOCK) {
             return newLocalTask(sysif);
         }
+    }
+
+    /**
+     * Stops rsyscall4j's own threads where that is safe, for a container about to unload its code
+     * (fdcore's OSGi component calls this as its bundle stops): a thread that never ends keeps the
+     * class loader of the code it runs, and with it every class of fdcore, for the rest of the JVM.
+     * Outside such a container there is no need: the threads are daemons.
+     *
+     * <p>The fd {@link Reaper} is always stopped (after a last pass that closes what was already
+     * collected). The thread that clones the JVM's child tasks is stopped only if no child it made
+     * is alive, nor any program such a child exec'd, nor a clone queued: each of those gets
+     * {@code SIGKILL} when that thread ends ({@code PR_SET_PDEATHSIG} follows the thread). Either
+     * starts again by itself when next needed — a handle made, a child cloned — so stopping too
+     * early only costs a thread start. Left alone: the child janitor's cleaner thread, which
+     * holds no class loader of its own and ends once fdcore's classes are unloaded, and its
+     * worker threads, which end a minute after their last job.
+     *
+     * @param timeout how long to wait for each thread to end
+     * @return whether neither thread is left running: false if children are alive (the spawner
+     *     thread stays for them) or a thread did not end in time
+     */
+    public static boolean stopBackgroundThreads(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        boolean reaper = Reaper.stop(timeout);
+        boolean spawner = Spawner.stopIfIdle(timeout);
+        LOG.log(Level.DEBUG, "background threads stopped: reaper {0}, spawner {1}", reaper,
+                spawner ? "yes" : "no (children alive)");
+        return reaper && spawner;
     }
 
     /** The names of the providers found (through {@link ServiceLoader}) that work on this JVM. */

@@ -31,17 +31,18 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>The task itself is made by fdcore's {@link Rsyscall#local(SyscallInterface)} over a
  * {@link DelegatingSyscallInterface}: this class is the only framework-aware code in fdcore.
  *
- * <p>Deactivated — as fdcore's bundle stops, before a refresh or uninstall — it stops the fd
- * {@link Reaper}'s thread, which would otherwise pin fdcore's class loader forever. If fdcore is
- * used again (the bundle restarted, or a bundle still holding its classes makes a handle), the
- * reaper starts again by itself.
+ * <p>Deactivated — as fdcore's bundle stops, before a refresh or uninstall — it stops fdcore's
+ * background threads ({@link Rsyscall#stopBackgroundThreads}): the fd {@link Reaper}'s always, the
+ * child spawner's if no child task is alive. A thread that never ends would pin fdcore's class
+ * loader for good. If fdcore is used again (the bundle restarted, or a bundle still holding its
+ * classes makes a handle or a child), they start again by themselves.
  */
 @Component(name = LocalTaskComponent.PID, service = LocalTaskService.class, immediate = true)
 public final class LocalTaskComponent implements LocalTaskService {
     /** The component's name and configuration PID (see {@link LocalTaskService#PID}). */
     static final String PID = LocalTaskService.PID;
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.osgi");
-    /** How long deactivation waits for the reaper's last pass (closing what was already collected). */
+    /** How long deactivation waits for each thread (the reaper's last pass closes what was already collected). */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
@@ -75,17 +76,18 @@ public final class LocalTaskComponent implements LocalTaskService {
     }
 
     /**
-     * Stops the reaper's thread (see the class comment). The task is left as it is: its handles
-     * may still be in use, and the JVM's table keeps track of them whatever happens to this
-     * component.
+     * Stops fdcore's background threads (see the class comment). The task is left as it is: its
+     * handles may still be in use, and the JVM's table keeps track of them whatever happens to
+     * this component.
      */
     @Deactivate
     void deactivate() {
-        if (Reaper.stop(STOP_TIMEOUT)) {
-            LOG.log(Level.DEBUG, "{0} stopped with the component", Reaper.THREAD_NAME);
+        if (Rsyscall.stopBackgroundThreads(STOP_TIMEOUT)) {
+            LOG.log(Level.DEBUG, "rsyscall4j background threads stopped with the component");
         } else {
-            LOG.log(Level.WARNING, "rsyscall4j: {0} did not stop within {1}; it may keep this bundle''s class loader",
-                    Reaper.THREAD_NAME, STOP_TIMEOUT);
+            LOG.log(Level.WARNING, "rsyscall4j: {0} or {1} still runs after the component''s deactivation (child"
+                    + " tasks are alive, or a thread did not end within {2}); it keeps this bundle''s class loader",
+                    Reaper.THREAD_NAME, "rsyscall4j-spawner", STOP_TIMEOUT);
         }
     }
 

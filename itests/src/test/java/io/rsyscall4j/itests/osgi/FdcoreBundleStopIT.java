@@ -83,6 +83,31 @@ public class FdcoreBundleStopIT {
         }
     }
 
+    @Test
+    public void stoppingFdcoreOnceItsChildrenAreReapedEndsTheSpawnerThreadToo() throws Exception {
+        Set<Thread> earlier = rsyscall4jThreads();
+        Bundle fdcore = Services.bundle(context, OsgiRuntime.FDCORE);
+        LocalTaskService service = Services.await(context, LocalTaskService.class, "(component.name=" + PID + ")");
+        io.rsyscall4j.ChildTask child = service.task().clone();
+        assertEquals(child.pid(), child.sysif().syscall(io.rsyscall4j.api.Sys.GETPID));
+        service.task().clone().exec("true", java.util.List.of("true")).check();
+        assertTrue("a clone ran the spawner thread", rsyscall4jThreads().stream()
+                .anyMatch(t -> t.getName().equals("rsyscall4j-spawner")));
+        child.exit(0);
+
+        fdcore.stop();
+        Set<Thread> left = rsyscall4jThreads();
+        left.removeAll(earlier);
+        // The child janitor's cleaner thread holds no class loader and ends once fdcore's classes
+        // are unloaded; its workers end a minute after their last job. Nothing else may be left.
+        left.removeIf(t -> t.getName().startsWith("rsyscall4j-child-"));
+        assertTrue("neither the reaper nor the spawner thread is left once fdcore stopped: " + left, left.isEmpty());
+        for (Thread t : rsyscall4jThreads()) {
+            assertFalse(t + " keeps fdcore's class loader as its context loader",
+                    t.getContextClassLoader() == fdcore.adapt(BundleWiring.class).getClassLoader());
+        }
+    }
+
     /** Opens {@code file} and drops the handle (in a frame of its own); returns the fd number. */
     private static int openAndDrop(LocalTaskService service, Path file) throws Exception {
         FileDescriptor fd = service.task().open(file.toString(), OpenFlags.O_RDONLY);
