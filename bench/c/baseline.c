@@ -6,9 +6,10 @@
  *   baseline close10k BATCHES      open /dev/null 10,000 times, then close the 10,000 fds one by one;
  *                                  one operation is the whole batch of closes (the opens are untimed)
  *   baseline pingpong ITERATIONS   two processes, a 56-byte request down one pipe and an 8-byte
- *                                  answer up another (the sizes of a child task's syscall)
- *   baseline sockpingpong ITERATIONS  the same over one AF_UNIX stream socketpair, the transport a
- *                                  child task's syscalls travel on (a control, without a target)
+ *                                  answer up another (the sizes and transport of a child task's
+ *                                  syscall)
+ *   baseline sockpingpong ITERATIONS  the same over one AF_UNIX stream socketpair, the transport
+ *                                  child tasks used before (a control, without a target)
  *
  * Prints one number: nanoseconds per operation, the median of REPS timed repetitions (after one
  * untimed warm-up repetition). Compiled by bench/run with the machine's cc; the library itself

@@ -14,13 +14,15 @@
  *       clone result (child pid, or -errno). In the child it never returns: signals stay blocked
  *       and it pops the return address off the new stack and jumps there (the trampoline).
  *
- *   trampoline                                entered with %rsp pointing at the server's socket
- *       number (one 8-byte slot). prctl(PR_SET_PDEATHSIG, SIGKILL), then the server loop, then
- *       exit(0) when the server returns (EOF on the socket).
+ *   trampoline                                entered with %rsp pointing at the server's two fd
+ *       numbers (two 8-byte slots: the request pipe's read end, the answer pipe's write end).
+ *       prctl(PR_SET_PDEATHSIG, SIGKILL), then the server loop, then exit(0) when the server
+ *       returns (EOF on the request pipe, or an error of either pipe).
  *
  * The stack of a new child is prepared by the caller (ChildStack) as, from the top down:
- *       top - 16: address of trampoline      <- the new stack pointer given to clone
- *       top -  8: server socket fd number
+ *       top - 24: address of trampoline      <- the new stack pointer given to clone
+ *       top - 16: request fd number (the server reads requests from it)
+ *       top -  8: answer fd number (the server writes results to it)
  * spawn's child side and raw_syscall's `ret` in a grandchild both pop the trampoline's address
  * from there, so a clone run by a child's server (nested child) starts exactly like one spawned
  * from the JVM. That is why the server runs every syscall through `call raw_syscall` rather than
@@ -91,13 +93,14 @@ spawn:
         popq    %rax                    /* the trampoline's address */
         jmp     *%rax
 
-/* Entered with 0(%rsp) = the server's socket fd; %rsp is 8 mod 16, as at a function entry. */
+/* Entered with 0(%rsp) = the request fd, 8(%rsp) = the answer fd; %rsp is 0 mod 16. */
 trampoline:
         movl    $157, %eax              /* prctl(PR_SET_PDEATHSIG, SIGKILL): die with the parent thread */
         movl    $1, %edi
         movl    $9, %esi
         syscall
-        popq    %rdi                    /* the socket fd; %rsp is now 16-aligned for the call */
+        popq    %rdi                    /* the request fd */
+        popq    %rsi                    /* the answer fd; %rsp is now the top, 16-aligned for the call */
         call    server
         movl    $60, %eax               /* exit(0): this thread only, never exit_group */
         xorl    %edi, %edi
@@ -105,19 +108,39 @@ trampoline:
         ud2
 
 /*
- * void server(int fd): read a 56-byte request {long nr; long args[6]}, run it, write the 8-byte
- * raw result; return on EOF or on any error of the socket itself. Short reads and writes are
- * accumulated, EINTR retried.
+ * void server(int in, int out): read a 56-byte request {long nr; long args[6]} from in, run it,
+ * write the 8-byte raw result to out; return on EOF of in or on any error of either fd itself.
+ * Short reads and writes are accumulated, EINTR retried.
+ *
+ * The server waits for a request in poll, never in read. A pipe read that sleeps and is woken by
+ * a request takes the request even when a SIGKILL came in the meantime, and the process dies on
+ * its way back to user space: the request is then gone from the pipe, yet never ran, and the JVM
+ * can no longer tell it did not (it must report a hangup, and a close that never ran leaks its
+ * fd). A poll woken the same way returns, and the kill strikes before the read: the request stays
+ * in the pipe, where the JVM counts it (FIONREAD) and reports a send error, safe to redo. (An
+ * AF_UNIX socket's read checks for signals before it takes data, which is why the socket
+ * transport of old did not need this.)
  */
 server:
-        pushq   %rbx                    /* rbx: the socket fd */
+        pushq   %rbx                    /* rbx: the request fd */
         pushq   %rbp                    /* rbp: bytes transferred so far */
-        subq    $72, %rsp               /* 0..55: request; 56..63: result; 16-aligned */
+        pushq   %r12                    /* r12: the answer fd */
+        subq    $80, %rsp               /* 0..55: request; 56..63: result; 64..71: pollfd; 16-aligned */
         movl    %edi, %ebx
+        movl    %esi, %r12d
+        movl    %edi, 64(%rsp)          /* pollfd.fd = in */
+        movl    $1, 68(%rsp)            /* pollfd.events = POLLIN, pollfd.revents = 0 */
 .Lserver_next:
         xorl    %ebp, %ebp
 .Lserver_read:
-        xorl    %eax, %eax              /* read(fd, buf + done, 56 - done) */
+        movl    $7, %eax                /* poll(&pollfd, 1, -1): until in is readable, at EOF or bad */
+        leaq    64(%rsp), %rdi
+        movl    $1, %esi
+        movl    $-1, %edx
+        syscall
+        cmpq    $-4, %rax               /* -EINTR: again; any other result: the read tells */
+        je      .Lserver_read
+        xorl    %eax, %eax              /* read(in, buf + done, 56 - done) */
         movl    %ebx, %edi
         leaq    (%rsp,%rbp), %rsi
         movl    $56, %edx
@@ -126,7 +149,7 @@ server:
         cmpq    $-4, %rax               /* -EINTR: again */
         je      .Lserver_read
         testq   %rax, %rax
-        jle     .Lserver_done           /* EOF or a socket error: stop serving */
+        jle     .Lserver_done           /* EOF or an error of the fd: stop serving */
         addq    %rax, %rbp
         cmpq    $56, %rbp
         jb      .Lserver_read
@@ -144,8 +167,8 @@ server:
         movq    %rax, 56(%rsp)
         xorl    %ebp, %ebp
 .Lserver_write:
-        movl    $1, %eax                /* write(fd, result + done, 8 - done) */
-        movl    %ebx, %edi
+        movl    $1, %eax                /* write(out, result + done, 8 - done) */
+        movl    %r12d, %edi
         leaq    56(%rsp,%rbp), %rsi
         movl    $8, %edx
         subq    %rbp, %rdx
@@ -159,7 +182,8 @@ server:
         jb      .Lserver_write
         jmp     .Lserver_next
 .Lserver_done:
-        addq    $72, %rsp
+        addq    $80, %rsp
+        popq    %r12
         popq    %rbp
         popq    %rbx
         ret

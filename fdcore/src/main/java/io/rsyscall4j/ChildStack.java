@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  * <pre>
  *     0  int  ctid: 1 until the kernel clears it (and futex-wakes it) when the child exits or execs
  *     4  int  ptid: where CLONE_PIDFD stores the pidfd number
- *     8  int[2]   socketpair result
+ *     8  int[2]   pipe2 result: the request pipe (the server reads it)
+ *    16  int[2]   pipe2 result: the answer pipe (the server writes it)
  *    64  ...  scratch for syscalls made on the child's behalf ({@link #scratch()}, 4032 bytes)
  *  4096  ...  request and result buffers of the connection ({@link #io()}, 4096 bytes)
  *  8192  ...  the child's stack, growing down from base + 16384
@@ -34,7 +35,7 @@ final class ChildStack {
     static final long IO_SIZE = 4096;
     private static final long CTID = 0;
     private static final long PTID = 4;
-    private static final long PAIR = 8;
+    private static final long PIPES = 8;
     private static final long SCRATCH = 64;
     private static final long IO = 4096;
 
@@ -61,15 +62,19 @@ final class ChildStack {
     /**
      * Puts the entry frame on the stack and arms the futex word; returns the stack pointer to give
      * {@code clone}. The frame is what both {@code spawn} and a nested clone's {@code ret} pop:
-     * the trampoline's address, then the server's socket number.
+     * the trampoline's address, then the server's two fd numbers, which the trampoline pops.
+     *
+     * @param requestFd where the server reads requests: the request pipe's read end
+     * @param answerFd where the server writes results: the answer pipe's write end
      */
-    long prepare(long trampoline, int serverFd) {
+    long prepare(long trampoline, int requestFd, int answerFd) {
         long top = base + SIZE;
-        putLong(top - 16, trampoline);
-        putLong(top - 8, serverFd);
+        putLong(top - 24, trampoline);
+        putLong(top - 16, requestFd);
+        putLong(top - 8, answerFd);
         putInt(CTID, 1);
         putInt(PTID, -1);
-        return top - 16;
+        return top - 24;
     }
 
     long ctidAddress() {
@@ -80,8 +85,9 @@ final class ChildStack {
         return base + PTID;
     }
 
-    long pairAddress() {
-        return base + PAIR;
+    /** Where {@code pipe2} stores pipe {@code i}'s two fds (0: the request pipe, 1: the answer pipe). */
+    long pipeAddress(int i) {
+        return base + PIPES + 8L * i;
     }
 
     long scratch() {
@@ -104,8 +110,9 @@ final class ChildStack {
         return getInt(PTID);
     }
 
-    int pair(int i) {
-        return getInt(PAIR + 4L * i);
+    /** End {@code end} (0: read, 1: write) of pipe {@code i}, as {@code pipe2} stored it. */
+    int pipeEnd(int i, int end) {
+        return getInt(PIPES + 8L * i + 4L * end);
     }
 
     /**

@@ -14,9 +14,19 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs syscalls inside a child task, by sending each one to the child's syscall server over an
- * {@code AF_UNIX} stream socket: a 56-byte request {@code {int64 nr; int64 args[6]}}, answered by
- * the 8-byte raw kernel result, as in rsyscall.
+ * Runs syscalls inside a child task, by sending each one to the child's syscall server: a 56-byte
+ * request {@code {int64 nr; int64 args[6]}} down the request pipe, answered by the 8-byte raw
+ * kernel result up the answer pipe, as in rsyscall (which uses one socket for both directions).
+ *
+ * <p><b>Why pipes.</b> A round trip is two wake-ups of a sleeping process, and the kernel's pipe
+ * path is the cheaper one: a C ping-pong of these sizes between two processes on one CPU costs
+ * about half as much over two pipes as over one {@code AF_UNIX} socketpair (bench/run's rows
+ * {@code remote-syscall} and {@code remote-syscall-vs-socket}). What a socket offered beyond that
+ * has an equivalent here: {@code FIONREAD} on the request pipe's write end counts the bytes the
+ * server has not read (where {@code SIOCOUTQ} did), and the server is ended by an {@code exit}
+ * request down its own pipe (where {@code shutdown} gave it EOF), which works however many copies
+ * of the pipe's write end other tables hold. Every request fits in {@code PIPE_BUF}, so each
+ * write is atomic: requests never interleave, and none is ever half sent.
  *
  * <p><b>Pointer arguments</b> need no copying: every child is made with {@code CLONE_VM}, so it
  * shares the JVM's address space and a JVM address means the same memory in the child.
@@ -29,18 +39,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * time, so each answer belongs to the only caller waiting. {@link #pipeline} sends several
  * requests in one write, for a caller that needs many small syscalls in a row.
  *
- * <p><b>Death is seen, never waited out.</b> While waiting for an answer the JVM polls the socket
- * together with the child's pidfd. Three ways the child can stop answering, and how each is seen:
+ * <p><b>Death is seen, never waited out.</b> While waiting for an answer the JVM polls the answer
+ * pipe together with the child's pidfd. Three ways the child can stop answering, and how each is
+ * seen:
  * <ul>
- * <li>it dies (SIGKILL, {@code exit}): the pidfd becomes readable. EOF on the socket is not enough,
- *     because a child made with {@code CLONE_FILES} keeps both socket ends in the table it shares
- *     with the JVM;
+ * <li>it dies (SIGKILL, {@code exit}): the pidfd becomes readable. EOF on the answer pipe is not
+ *     enough, because a child made with {@code CLONE_FILES} keeps its write end in the table it
+ *     shares with the JVM (and children cloned later without FILES hold copies of it);
  * <li>it execs: the kernel clears the {@code CLONE_CHILD_CLEARTID} word at exec (and at exit),
  *     and the JVM reads that word whenever the poll times out: every millisecond while an
  *     {@code execve} is pending, every 100 ms otherwise (the word is also checked before each
- *     send). The exec also closes the server's {@code CLOEXEC} socket, which gives EOF when no
- *     other table holds a copy;
- * <li>the socket is shut down ({@link #close}): EOF.
+ *     send). The exec also closes the server's {@code CLOEXEC} pipe ends, which gives EOF when
+ *     no other table holds a copy;
+ * <li>the connection is closed ({@link #close}): the server is told to exit, which the pidfd shows.
  * </ul>
  * The call then raises {@link SyscallHangup} (the request was sent; it may or may not have run:
  * for {@code exit} and {@code execve} that means it did) or {@link SyscallSendError} (nothing was
@@ -56,9 +67,7 @@ final class ChildSyscallInterface implements SyscallInterface {
     private static final long POLLFDS = RESULTS + (long) MAX_PIPELINE * RESULT_SIZE;
     private static final short POLLIN = 0x1;
     private static final short POLLOUT = 0x4;
-    private static final int MSG_NOSIGNAL = 0x4000;
-    private static final int SIOCOUTQ = 0x5411;
-    private static final int SHUT_RDWR = 2;
+    private static final int FIONREAD = 0x541B;
     private static final int EXEC_POLL_MS = 1;
     private static final int IDLE_POLL_MS = 100;
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -66,14 +75,16 @@ final class ChildSyscallInterface implements SyscallInterface {
     private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final SyscallInterface local;
-    private final int socket;
+    private final int requestFd;
+    private final int answerFd;
     private final int pidfd;
     private final int pid;
     private final ChildStack stack;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile String gone;
-    private boolean socketClosed;
-    /** Set by the first {@link #close}: the only one that may shut down or close {@link #socket}. */
+    /** Whether the pipes are closed (guarded by {@link #lock}). */
+    private boolean pipesClosed;
+    /** Set by the first {@link #close}: the only one that may end the server and close the pipes. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Runnable onGone;
     private boolean goneReported;
@@ -86,15 +97,19 @@ final class ChildSyscallInterface implements SyscallInterface {
     private final byte[] pollBytes = new byte[16];
 
     /**
-     * @param local the JVM's own provider, which makes the socket I/O
-     * @param socket the JVM's end of the connection, {@code O_NONBLOCK}; owned from now on
+     * @param local the JVM's own provider, which makes the pipe I/O
+     * @param requestFd the request pipe's write end in the JVM's table, {@code O_NONBLOCK}; owned
+     *     from now on
+     * @param answerFd the answer pipe's read end in the JVM's table, {@code O_NONBLOCK}; owned from
+     *     now on
      * @param pidfd a pidfd of the child in the JVM's table; not owned
      * @param pid the child's pid, for messages
      * @param stack the child's memory: the I/O buffers and the futex word
      */
-    ChildSyscallInterface(SyscallInterface local, int socket, int pidfd, int pid, ChildStack stack) {
+    ChildSyscallInterface(SyscallInterface local, int requestFd, int answerFd, int pidfd, int pid, ChildStack stack) {
         this.local = local;
-        this.socket = socket;
+        this.requestFd = requestFd;
+        this.answerFd = answerFd;
         this.pidfd = pidfd;
         this.pid = pid;
         this.stack = stack;
@@ -188,10 +203,11 @@ final class ChildSyscallInterface implements SyscallInterface {
         int sent = 0;
         while (sent < length) {
             try {
-                sent += (int) local.syscall(Sys.SENDTO, socket, buf + sent, length - sent, MSG_NOSIGNAL, 0, 0);
+                // At most PIPE_BUF bytes: all or nothing (EAGAIN), never a part.
+                sent += (int) local.syscall(Sys.WRITE, requestFd, buf + sent, length - sent);
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EAGAIN) {
-                    if (!awaitSocket(POLLOUT, IDLE_POLL_MS)) {
+                    if (!awaitReady(requestFd, POLLOUT, IDLE_POLL_MS)) {
                         String why = gone;
                         if (sent < REQUEST_SIZE) {
                             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + why);
@@ -229,12 +245,12 @@ final class ChildSyscallInterface implements SyscallInterface {
         long buf = stack.io() + RESULTS;
         int got = 0;
         while (got < want) {
-            if (!awaitSocket(POLLIN, timeout)) {
+            if (!awaitReady(answerFd, POLLIN, timeout)) {
                 throw lost(n, got, gone);
             }
             long r;
             try {
-                r = local.syscall(Sys.READ, socket, buf + got, want - got);
+                r = local.syscall(Sys.READ, answerFd, buf + got, want - got);
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EAGAIN || e.errno() == Errno.EINTR) {
                     continue;
@@ -252,14 +268,14 @@ final class ChildSyscallInterface implements SyscallInterface {
     }
 
     /**
-     * Waits until the socket is ready for {@code events}, or the child is seen gone (then returns
-     * false, with {@link #gone} set). Readiness of the socket wins over death: an answer written
-     * just before dying is still read.
+     * Waits until {@code fd} (one of the pipes) is ready for {@code events}, or the child is seen
+     * gone (then returns false, with {@link #gone} set). Readiness of the pipe wins over death: an
+     * answer written just before dying is still read.
      */
-    private boolean awaitSocket(short events, int timeoutMs) throws SyscallException {
+    private boolean awaitReady(int fd, short events, int timeoutMs) throws SyscallException {
         long fds = stack.io() + POLLFDS;
         byte[] pollfds = pollBytes;
-        INT_LE.set(pollfds, 0, socket);
+        INT_LE.set(pollfds, 0, fd);
         SHORT_LE.set(pollfds, 4, events);
         SHORT_LE.set(pollfds, 6, (short) 0);
         INT_LE.set(pollfds, 8, pidfd);
@@ -284,9 +300,9 @@ final class ChildSyscallInterface implements SyscallInterface {
                 continue;
             }
             local.readMemory(fds, pollfds, 0, 16);
-            short socketEvents = (short) SHORT_LE.get(pollfds, 6);
+            short pipeEvents = (short) SHORT_LE.get(pollfds, 6);
             short pidfdEvents = (short) SHORT_LE.get(pollfds, 14);
-            if (socketEvents != 0) {
+            if (pipeEvents != 0) {
                 // readable, writable, or hung up / in error: the next read or send says which.
                 return true;
             }
@@ -327,10 +343,16 @@ final class ChildSyscallInterface implements SyscallInterface {
     /**
      * The child stopped answering with the round's request {@code got / RESULT_SIZE} pending. A
      * round of one request the child never read certainly did not run: its bytes still wait in
-     * the socket — {@code SIOCOUTQ} on the JVM's end counts them until the server consumes them,
-     * and a FILES child's end stays open in the table it shares — so it is a send error, which a
+     * the request pipe — {@code FIONREAD} on the JVM's write end counts them until the server
+     * reads them, whether or not any read end is still open — so it is a send error, which a
      * caller may safely redo elsewhere (a close, through another task). Otherwise the request may
      * have run: a hangup, which must not be redone (a close that ran freed its number for reuse).
+     * The server waits for requests in {@code poll}, not in {@code read}, so that a child killed
+     * while a request wakes it dies with the request still in the pipe (see the server in
+     * {@code child_x86_64.S}): a send error, where a waiting read would have taken the request
+     * with it, unrun, and left a hangup (and a close that never ran, an fd leaked).
+     * Nothing else is ever queued behind the round's request: calls hold {@link #lock}, and so does
+     * {@link #close} to send its {@code exit}.
      */
     private SyscallException lost(int n, int got, String why) {
         Sys pending = inFlight[got / RESULT_SIZE];
@@ -341,12 +363,12 @@ final class ChildSyscallInterface implements SyscallInterface {
         return hangup(pending, why);
     }
 
-    /** Bytes the JVM sent that the child has not consumed ({@code SIOCOUTQ}); 0 if that cannot be told. */
+    /** Bytes the JVM sent that the child has not read ({@code FIONREAD}); 0 if that cannot be told. */
     private long unreadBytes() {
         long at = stack.io() + POLLFDS + 16;
         try {
             local.writeMemory(at, new byte[4], 0, 4);
-            local.syscall(Sys.IOCTL, socket, SIOCOUTQ, at);
+            local.syscall(Sys.IOCTL, requestFd, FIONREAD, at);
             byte[] b = new byte[4];
             local.readMemory(at, b, 0, 4);
             return (int) INT_LE.get(b, 0);
@@ -364,12 +386,19 @@ final class ChildSyscallInterface implements SyscallInterface {
     }
 
     /**
-     * Ends the connection: shuts the socket down, so a waiting call and the child's server both
-     * see EOF (the server then exits, even when other copies of its socket stay open in a shared
-     * table), and closes the JVM's end once no call is using it. Idempotent: only the first call
-     * touches the socket. (A second shutdown, after the first call had closed the number and the
-     * kernel had given it to another child's connection, cut that child off: it read EOF and
-     * exited right after its clone. Found by the stateful fuzz and ChildDeathTest.)
+     * Ends the connection: marks it gone (every later call fails to send), tells the server to
+     * exit, and closes the JVM's two pipe ends. The {@code exit} request goes down the server's
+     * own pipe, so it ends the server even when copies of the pipe's write end stay open in other
+     * tables (a {@code CLONE_FILES} child's, or one cloned later without it), where closing the
+     * JVM's end would give the server no EOF. It is sent, and the pipes closed, once no call holds
+     * the connection, so a request of a caller's never has an {@code exit} queued behind it (which
+     * would confuse {@link #lost}'s count of unread bytes), and the child's memory, which a call
+     * uses for its buffers, stays mapped until the call is done with it. A call still pending on
+     * a live child is not cut short: rsyscall4j closes a connection only once its child is gone
+     * (exited, exec'd, dead), when every pending call returns promptly.
+     * Idempotent: only the first call touches the pipes. (A second close, after the first had
+     * closed the numbers and the kernel had given them to another child's connection, cut that
+     * child off. Found by the stateful fuzz and ChildDeathTest.)
      */
     void close() throws SyscallException {
         if (gone == null) {
@@ -378,19 +407,41 @@ final class ChildSyscallInterface implements SyscallInterface {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
-        try {
-            local.syscall(Sys.SHUTDOWN, socket, SHUT_RDWR);
-        } catch (ErrnoException e) {
-            // ENOTCONN: the peer is already gone. Closing below is what matters.
-        }
         lock.lock();
         try {
-            if (!socketClosed) {
-                socketClosed = true;
-                local.syscall(Sys.CLOSE, socket);
+            if (pipesClosed) {
+                return;
             }
+            pipesClosed = true;
+            askToExit(local, requestFd);
+            closeQuietly(requestFd);
+            closeQuietly(answerFd);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Sends {@code exit(0)} down the request pipe {@code requestFd} (the JVM's write end), through
+     * the JVM's provider: the server that reads it exits, whoever else holds copies of the pipe.
+     * The request is written from {@link ChildCode#exitRequest}, never from the child's memory,
+     * which another thread may be unmapping meanwhile (the reaper, once the child is reaped). Best
+     * effort, never blocking on a fresh or drained pipe: nothing is reported (EPIPE when no server
+     * reads any more, as the JVM ignores SIGPIPE; EAGAIN when a gone server left the pipe full).
+     */
+    static void askToExit(SyscallInterface local, int requestFd) {
+        try {
+            local.syscall(Sys.WRITE, requestFd, ChildCode.load(local).exitRequest(), REQUEST_SIZE);
+        } catch (SyscallException | RuntimeException e) {
+            // nothing (more) to end
+        }
+    }
+
+    private void closeQuietly(int fd) {
+        try {
+            local.syscall(Sys.CLOSE, fd);
+        } catch (SyscallException | RuntimeException e) {
+            // The number is released whatever close says (EINTR, EIO).
         }
     }
 
@@ -418,9 +469,14 @@ final class ChildSyscallInterface implements SyscallInterface {
         return pid;
     }
 
-    /** The JVM's end of the connection. */
-    int socketFd() {
-        return socket;
+    /** The JVM's end of the request pipe (its write end). */
+    int requestFd() {
+        return requestFd;
+    }
+
+    /** The JVM's end of the answer pipe (its read end). */
+    int answerFd() {
+        return answerFd;
     }
 
     /** Memory of the child is the JVM's memory ({@code CLONE_VM}). */

@@ -68,8 +68,12 @@ public class ChildTask extends Task {
      * is in it, the JVM makes the fds of this task's children itself ({@code Spawner}).
      */
     private final FDTable jvmTable;
-    /** The server's socket, owned by this task like any of its fds (so unshare and exit keep it right). */
-    private FileDescriptor server;
+    /**
+     * The server's two pipe ends (it reads requests from the first, writes results to the second),
+     * owned by this task like any of its fds (so unshare and exit keep them right).
+     */
+    private FileDescriptor serverRequest;
+    private FileDescriptor serverAnswer;
     /** Whether the task has left its table for good (guarded by {@link #lifecycle}). */
     private boolean left;
     /**
@@ -104,7 +108,7 @@ public class ChildTask extends Task {
     /**
      * A child that died without being asked to (killed, or its parent died): in the background,
      * the task leaves its table as after {@link #exit} (the fds only it owned there, such as its
-     * server socket in a table shared with the JVM, are closed through another task of that
+     * server's pipe ends in a table shared with the JVM, are closed through another task of that
      * table), and the process is reaped.
      */
     private static void cleanUpAfterDeath(ClonedChild process, WeakReference<ChildTask> self) {
@@ -151,8 +155,9 @@ public class ChildTask extends Task {
         try {
             child = new ChildTask(process, table, parent);
             child.mayShareTable = files;
-            child.server = child.makeFdHandleFromNear(process.serverFd());
-            process.takeServerFdInParentTable(); // the handle owns it now, in whichever table
+            child.serverRequest = child.makeFdHandleFromNear(process.serverRequestFd());
+            child.serverAnswer = child.makeFdHandleFromNear(process.serverAnswerFd());
+            process.takeServerFdsInParentTable(); // the handles own them now, in whichever table
         } catch (RuntimeException | Error e) {
             try {
                 process.kill(SIGKILL);
@@ -402,8 +407,8 @@ public class ChildTask extends Task {
      * After exit or a successful exec: the process no longer has the table this task was in. As
      * in rsyscall, the task moves to a fresh table holding its handles (which stay, but every use
      * of them now fails), and the fds only it owned in the old table are closed through another
-     * task of that table, if there is one (a {@link CloneFlag#FILES} child's server socket and fds
-     * in the JVM's table).
+     * task of that table, if there is one (a {@link CloneFlag#FILES} child's server pipe ends and
+     * fds in the JVM's table).
      */
     private void leaveForGood() {
         if (left) {
@@ -471,8 +476,8 @@ public class ChildTask extends Task {
         return process;
     }
 
-    /** The server's socket handle (for tests). */
-    FileDescriptor serverFd() {
-        return server;
+    /** The handles of the server's pipe ends: where it reads requests, where it writes results (for tests). */
+    List<FileDescriptor> serverFds() {
+        return List.of(serverRequest, serverAnswer);
     }
 }

@@ -33,19 +33,23 @@ final class ClonedChild {
     private final ChildStack stack;
     private final ChildSyscallInterface sysif;
     private final boolean sharesParentTable;
-    private final int serverFd;
-    private int serverFdInParentTable;
+    private final int serverRequestFd;
+    private final int serverAnswerFd;
+    private boolean serverFdsInParentTable;
     private Integer status;
 
     /**
      * @param parent the child whose server made this one, or {@code null} when the JVM did
-     * @param serverFd the number the child's server reads and writes, in the child's table
-     * @param sharesParentTable made with {@code CLONE_FILES}: then {@code serverFd} is open in the
+     * @param serverRequestFd the number the child's server reads requests from (the request pipe's
+     *     read end), in the child's table
+     * @param serverAnswerFd the number the child's server writes results to (the answer pipe's
+     *     write end), in the child's table
+     * @param sharesParentTable made with {@code CLONE_FILES}: then both server fds are open in the
      *     parent's table too (it is the same table), and closed there once the child is reaped,
-     *     unless someone {@linkplain #takeServerFdInParentTable takes} that over
+     *     unless someone {@linkplain #takeServerFdsInParentTable takes} that over
      */
     ClonedChild(SyscallInterface local, ClonedChild parent, int pid, int pidfd, ChildStack stack,
-            ChildSyscallInterface sysif, int serverFd, boolean sharesParentTable) {
+            ChildSyscallInterface sysif, int serverRequestFd, int serverAnswerFd, boolean sharesParentTable) {
         this.local = local;
         this.parent = parent;
         this.pid = pid;
@@ -53,8 +57,9 @@ final class ClonedChild {
         this.stack = stack;
         this.sysif = sysif;
         this.sharesParentTable = sharesParentTable;
-        this.serverFd = serverFd;
-        this.serverFdInParentTable = sharesParentTable ? serverFd : -1;
+        this.serverRequestFd = serverRequestFd;
+        this.serverAnswerFd = serverAnswerFd;
+        this.serverFdsInParentTable = sharesParentTable;
     }
 
     int pid() {
@@ -84,24 +89,27 @@ final class ClonedChild {
         return sharesParentTable;
     }
 
-    /** The number of the socket the child's server uses, in the child's table. */
-    int serverFd() {
-        return serverFd;
+    /** The number the child's server reads its requests from, in the child's table. */
+    int serverRequestFd() {
+        return serverRequestFd;
     }
 
-    /** The server's socket number in the parent's table, while it is still open there; else -1. */
-    synchronized int serverFdInParentTable() {
-        return serverFdInParentTable;
+    /** The number the child's server writes its results to, in the child's table. */
+    int serverAnswerFd() {
+        return serverAnswerFd;
     }
 
     /**
-     * Forgets the server socket's number in the parent's table, for a caller that has taken over
-     * closing it (or knows it is closed). Returns the number, or -1.
+     * Forgets the server's two fd numbers in the parent's table, for a caller that has taken over
+     * closing them (or knows they are closed). Returns them, or no number if they were not (or no
+     * longer) the parent's to close.
      */
-    synchronized int takeServerFdInParentTable() {
-        int fd = serverFdInParentTable;
-        serverFdInParentTable = -1;
-        return fd;
+    synchronized int[] takeServerFdsInParentTable() {
+        if (!serverFdsInParentTable) {
+            return new int[0];
+        }
+        serverFdsInParentTable = false;
+        return new int[] {serverRequestFd, serverAnswerFd};
     }
 
     /** Sends {@code signal} through the pidfd: never to a reused pid. No-op once reaped. */
@@ -224,7 +232,7 @@ final class ClonedChild {
     }
 
     /**
-     * After reaping: close the connection, the server's socket left in the parent's table, the
+     * After reaping: close the connection, the server's pipe ends left in the parent's table, the
      * pidfd, and unmap the stack. Failures are logged, not thrown: the process is gone and each
      * resource is released independently.
      */
@@ -234,8 +242,7 @@ final class ClonedChild {
         } catch (SyscallException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "closing the connection to child " + pid, e);
         }
-        int serverFd = takeServerFdInParentTable();
-        if (serverFd >= 0) {
+        for (int serverFd : takeServerFdsInParentTable()) {
             try {
                 if (parent == null) {
                     local.syscall(Sys.CLOSE, serverFd);
@@ -243,7 +250,8 @@ final class ClonedChild {
                     parent.sysif().syscall(Sys.CLOSE, serverFd);
                 }
             } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid + "'s socket in its parent's table", e);
+                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid + "'s pipe end " + serverFd
+                        + " in its parent's table", e);
             }
         }
         try {

@@ -7,6 +7,8 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -14,7 +16,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * Makes child tasks: processes that share the JVM's memory and run the syscall server of
- * {@link ChildCode} on a socket, as rsyscall's {@code clone_child_task} does.
+ * {@link ChildCode} on a pair of pipes ({@link ServerPipes}), as rsyscall's
+ * {@code clone_child_task} does on a socket.
  *
  * <p>Every child is cloned with {@code CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD},
  * plus {@code CLONE_FILES} on request:
@@ -22,8 +25,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * <li>{@code CLONE_VM}, as rsyscall always does: pointer arguments need no copying (see
  *     {@link ChildSyscallInterface}), and clone costs the same whatever the heap size, where a
  *     fork-like clone copies the page tables of the whole JVM;
- * <li>{@code CLONE_PIDFD}: the pidfd signals death even when the server's socket has copies in a
- *     shared table, and names the process without pid reuse races;
+ * <li>{@code CLONE_PIDFD}: the pidfd signals death even when the server's pipe ends have copies
+ *     in a shared table, and names the process without pid reuse races;
  * <li>{@code CLONE_CHILD_CLEARTID}: the kernel clears that word when the child execs or exits, which
  *     is how an exec is seen and when the child's stack may be unmapped;
  * <li>{@code SIGCHLD}: the child is an ordinary child of the JVM, reaped with {@code waitid}.
@@ -47,16 +50,12 @@ final class Spawner {
     static final long SIGCHLD = 17;
     private static final long BASE_FLAGS = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
 
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int F_SETFL = 4;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int O_NONBLOCK = 0x800;
-    private static final int SHUT_RDWR = 2;
-    /** How long a clone that hung up waits for a child it may have made to see EOF and exit. */
+    /** How long a clone that hung up waits for a child it may have made to read its exit request. */
     private static final long ORPHAN_EXIT_NANOS = 200_000_000L;
-    /** Where the child's end of its connection goes, tried in turn (the fd limit may be low). */
+    /** Where the child's ends of its connection go, tried in turn (the fd limit may be low). */
     private static final int[] SERVER_FD_FLOORS = {1024, 256, 64};
 
     private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
@@ -154,12 +153,9 @@ final class Spawner {
     static ClonedChild cloneLocal(SyscallInterface local, boolean files) throws SyscallException {
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
-        int a;
-        int b;
+        ServerPipes pipes;
         try {
-            local.syscall(Sys.SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stack.pairAddress());
-            a = stack.pair(0);
-            b = stack.pair(1);
+            pipes = ServerPipes.make(local, stack);
         } catch (SyscallException | RuntimeException e) {
             freeQuietly(stack, e);
             throw e;
@@ -167,29 +163,34 @@ final class Spawner {
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
-            b = moveOutOfTheWay(local, b);
-            local.syscall(Sys.FCNTL, a, F_SETFL, O_NONBLOCK);
-            long sp = stack.prepare(code.trampoline(), b);
+            pipes = pipes.withRequestRead(moveOutOfTheWay(local, pipes.requestRead()));
+            pipes = pipes.withAnswerWrite(moveOutOfTheWay(local, pipes.answerWrite()));
+            local.syscall(Sys.FCNTL, pipes.requestWrite(), F_SETFL, O_NONBLOCK);
+            local.syscall(Sys.FCNTL, pipes.answerRead(), F_SETFL, O_NONBLOCK);
+            long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
             pid = onSpawnerThread(() -> local.callFunction(
                     code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0));
             if (pid < 0) {
                 throw ErrnoException.of(Sys.CLONE, (int) -pid);
             }
         } catch (SyscallException | RuntimeException e) {
-            closeQuietly(local, a, e);
-            closeQuietly(local, b, e);
+            pipes.closeQuietly(local, e);
             freeQuietly(stack, e);
             throw e;
         }
         int pidfd = stack.ptid();
-        ChildSyscallInterface sysif = new ChildSyscallInterface(local, a, pidfd, (int) pid, stack);
-        ClonedChild child = new ClonedChild(local, null, (int) pid, pidfd, stack, sysif, b, files);
+        ChildSyscallInterface sysif = new ChildSyscallInterface(
+                local, pipes.requestWrite(), pipes.answerRead(), pidfd, (int) pid, stack);
+        ClonedChild child = new ClonedChild(local, null, (int) pid, pidfd, stack, sysif,
+                pipes.requestRead(), pipes.answerWrite(), files);
         if (!files) {
             try {
-                // The child's table is a copy of the JVM's: drop its copy of the JVM's end (or it
-                // would never see EOF), and the JVM's copy of the child's end.
-                local.syscall(Sys.CLOSE, b);
-                sysif.syscall(Sys.CLOSE, a);
+                // The child's table is a copy of the JVM's: drop its copies of the JVM's ends (its
+                // copy of the request pipe's write end would keep it from ever seeing EOF), and the
+                // JVM's copies of the child's ends.
+                local.syscall(Sys.CLOSE, pipes.requestRead());
+                local.syscall(Sys.CLOSE, pipes.answerWrite());
+                closeAll(sysif, pipes.requestWrite(), pipes.answerRead());
             } catch (SyscallException | RuntimeException e) {
                 abandon(child, e);
                 throw e;
@@ -199,11 +200,11 @@ final class Spawner {
     }
 
     /**
-     * Makes a child of {@code parent}: the socket pair and the clone run in the parent's server
+     * Makes a child of {@code parent}: the pipes and the clone are made in the parent's server
      * (so the new child's table derives from the parent's, and its parent-death signal follows the
-     * parent), and the JVM takes its own copies of the new child's socket end and pidfd with
-     * {@code pidfd_getfd}, closing the parent's. (A parent whose table is the JVM's own takes
-     * {@link #cloneFromInJvmTable} instead.)
+     * parent), and the JVM takes its own copies of its ends of the pipes and of the new child's
+     * pidfd with {@code pidfd_getfd}, closing the parent's. (A parent whose table is the JVM's own
+     * takes {@link #cloneFromInJvmTable} instead.)
      */
     static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files) throws SyscallException {
         return cloneFrom(local, parent, files, false);
@@ -220,37 +221,41 @@ final class Spawner {
             return cloneFromInJvmTable(local, parent, files);
         }
         ChildCode code = ChildCode.load(local);
-        SyscallInterface p = parent.sysif();
+        ChildSyscallInterface p = parent.sysif();
         ChildStack stack = ChildStack.allocate(local);
-        int a;
-        int b;
+        ServerPipes pipes;
         try {
-            p.syscall(Sys.SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stack.pairAddress());
-            a = stack.pair(0);
-            b = stack.pair(1);
+            pipes = ServerPipes.make(p, stack);
         } catch (SyscallException | RuntimeException e) {
             freeQuietly(stack, e);
             throw e;
         }
-        int ours = -1;
+        int ourRequest = -1;
+        int ourAnswer = -1;
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         boolean cloneSent = false;
         try {
-            b = moveOutOfTheWay(p, b);
-            ours = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), a, 0);
-            local.syscall(Sys.FCNTL, ours, F_SETFL, O_NONBLOCK);
-            long sp = stack.prepare(code.trampoline(), b);
+            pipes = pipes.withRequestRead(moveOutOfTheWay(p, pipes.requestRead()));
+            pipes = pipes.withAnswerWrite(moveOutOfTheWay(p, pipes.answerWrite()));
+            ourRequest = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.requestWrite(), 0);
+            ourAnswer = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.answerRead(), 0);
+            local.syscall(Sys.FCNTL, ourRequest, F_SETFL, O_NONBLOCK);
+            local.syscall(Sys.FCNTL, ourAnswer, F_SETFL, O_NONBLOCK);
+            long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
             cloneSent = true;
             pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         } catch (SyscallException | RuntimeException e) {
-            if (ours >= 0) {
-                // The JVM's copy of the connection: a child the clone may have made sees EOF.
-                shutdownQuietly(local, ours, e);
-                closeQuietly(local, ours, e);
+            if (ourRequest >= 0) {
+                // Through the JVM's copy of the request pipe: a child the clone may have made exits
+                // (it holds a copy of the write end itself, so closing ours would give it no EOF).
+                ChildSyscallInterface.askToExit(local, ourRequest);
+                closeQuietly(local, ourRequest, e);
             }
-            closeQuietly(p, a, e);
-            closeQuietly(p, b, e);
+            if (ourAnswer >= 0) {
+                closeQuietly(local, ourAnswer, e);
+            }
+            pipes.closeQuietly(p, e);
             if (cloneSent && e instanceof SyscallHangup && !awaitChildDone(stack, ORPHAN_EXIT_NANOS)) {
                 // The clone may have run and its child may still run on this stack, in the JVM's
                 // memory: unmapping it would let that child write into whatever is mapped there
@@ -267,27 +272,30 @@ final class Spawner {
         try {
             int parentsPidfd = stack.ptid();
             pidfd = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), parentsPidfd, 0);
-            sysif = new ChildSyscallInterface(local, ours, pidfd, (int) pid, stack);
-            p.syscall(Sys.CLOSE, parentsPidfd);
-            p.syscall(Sys.CLOSE, a);
-            if (!files) {
-                p.syscall(Sys.CLOSE, b);
-                sysif.syscall(Sys.CLOSE, a);
+            sysif = new ChildSyscallInterface(local, ourRequest, ourAnswer, pidfd, (int) pid, stack);
+            if (files) {
+                closeAll(p, parentsPidfd, pipes.requestWrite(), pipes.answerRead());
+            } else {
+                closeAll(p, parentsPidfd, pipes.requestWrite(), pipes.answerRead(), pipes.requestRead(),
+                        pipes.answerWrite());
+                closeAll(sysif, pipes.requestWrite(), pipes.answerRead());
             }
         } catch (SyscallException | RuntimeException e) {
             if (sysif == null) {
                 // Without a pidfd of our own the child cannot be watched: kill it through its
                 // parent and reap it there.
                 killThroughParent(p, (int) pid, stack, e);
-                closeQuietly(local, ours, e);
-                closeQuietly(p, a, e);
-                closeQuietly(p, b, e);
+                closeQuietly(local, ourRequest, e);
+                closeQuietly(local, ourAnswer, e);
+                pipes.closeQuietly(p, e);
                 throw e;
             }
-            abandon(new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files), e);
+            abandon(new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, pipes.requestRead(),
+                    pipes.answerWrite(), files), e);
             throw e;
         }
-        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
+        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, pipes.requestRead(),
+                pipes.answerWrite(), files);
         try {
             checkParentOutlivedTheClone(child, parent);
         } catch (SyscallException | RuntimeException e) {
@@ -302,7 +310,7 @@ final class Spawner {
      * all the way up, and has not unshared): everything but the clone itself is done here, by the
      * JVM, in that same table. So whatever happens to the parent — killed between two steps, or
      * during the clone — the JVM knows every fd the setup made and closes them itself. (Made
-     * through the parent, a parent killed between the socketpair and the clone left the pair, and
+     * through the parent, a parent killed between making the pipes and the clone left them, and
      * perhaps the new child's pidfd, open in the JVM's table with nobody able to close them.)
      */
     private static ClonedChild cloneFromInJvmTable(SyscallInterface local, ClonedChild parent, boolean files)
@@ -310,68 +318,67 @@ final class Spawner {
         ChildCode code = ChildCode.load(local);
         SyscallInterface p = parent.sysif();
         ChildStack stack = ChildStack.allocate(local);
-        int a;
-        int b;
+        ServerPipes pipes;
         try {
-            local.syscall(Sys.SOCKETPAIR, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stack.pairAddress());
-            a = stack.pair(0);
-            b = stack.pair(1);
+            pipes = ServerPipes.make(local, stack);
         } catch (SyscallException | RuntimeException e) {
             freeQuietly(stack, e);
             throw e;
         }
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
-        boolean prepared = false;
         try {
-            b = moveOutOfTheWay(local, b);
-            local.syscall(Sys.FCNTL, a, F_SETFL, O_NONBLOCK);
-            long sp = stack.prepare(code.trampoline(), b);
-            prepared = true;
+            pipes = pipes.withRequestRead(moveOutOfTheWay(local, pipes.requestRead()));
+            pipes = pipes.withAnswerWrite(moveOutOfTheWay(local, pipes.answerWrite()));
+            local.syscall(Sys.FCNTL, pipes.requestWrite(), F_SETFL, O_NONBLOCK);
+            local.syscall(Sys.FCNTL, pipes.answerRead(), F_SETFL, O_NONBLOCK);
+            long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
             pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         } catch (SyscallHangup e) {
             // The parent died with the clone sent: it may have run, making a child whose server reads
-            // b in this very table, perhaps without a parent-death signal. Closing b under it would
-            // let it read whatever next gets that number, so first end its server: shut the
-            // connection down (EOF), and give such a child a moment to exit (it clears its futex
-            // word). If one does, everything it had is known — the pair, and the pidfd the kernel
-            // stored, installed since the child ran — and released. If none does, the pair and the
-            // stack are left alone: a small leak, rather than a number a child may still use.
-            shutdownQuietly(local, a, e);
+            // the request pipe in this very table, perhaps without a parent-death signal. Closing its
+            // ends under it would let it use whatever next gets those numbers, so first end its
+            // server: an exit request down the pipe (closing the JVM's end would give no EOF: a child
+            // without FILES holds a copy), and give such a child a moment to exit (it clears its futex
+            // word). If one does, everything it had is known — the pipes, and the pidfd the kernel
+            // stored, installed since the child ran — and released. If none does, the pipes and the
+            // stack are left alone: a small leak, rather than numbers a child may still use.
+            ChildSyscallInterface.askToExit(local, pipes.requestWrite());
             if (awaitChildDone(stack, ORPHAN_EXIT_NANOS)) {
                 closeQuietly(local, stack.ptid(), e);
-                closeQuietly(local, a, e);
-                closeQuietly(local, b, e);
+                pipes.closeQuietly(local, e);
                 freeQuietly(stack, e);
             } else {
                 LOG.log(System.Logger.Level.WARNING, "rsyscall4j: child task " + parent.pid() + " died during a clone;"
-                        + " its connection fds " + a + " and " + b + " are left open, in case a new child still uses them", e);
+                        + " its connection fds " + pipes + " are left open, in case a new child still uses them", e);
             }
             throw e;
         } catch (SyscallException | RuntimeException e) {
             // Not sent, or refused: no child was made.
-            closeQuietly(local, a, e);
-            closeQuietly(local, b, e);
+            pipes.closeQuietly(local, e);
             freeQuietly(stack, e);
             throw e;
         }
         int pidfd = stack.ptid();
-        ChildSyscallInterface sysif = new ChildSyscallInterface(local, a, pidfd, (int) pid, stack);
-        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, b, files);
+        ChildSyscallInterface sysif = new ChildSyscallInterface(
+                local, pipes.requestWrite(), pipes.answerRead(), pidfd, (int) pid, stack);
+        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, pipes.requestRead(),
+                pipes.answerWrite(), files);
         try {
             if (!files) {
-                // The child's table is a copy of the JVM's: drop its copy of the JVM's end, and
-                // the JVM's copy of the child's end.
-                local.syscall(Sys.CLOSE, b);
-                sysif.syscall(Sys.CLOSE, a);
+                // The child's table is a copy of the JVM's: drop its copies of the JVM's ends, and
+                // the JVM's copies of the child's ends.
+                local.syscall(Sys.CLOSE, pipes.requestRead());
+                local.syscall(Sys.CLOSE, pipes.answerWrite());
+                closeAll(sysif, pipes.requestWrite(), pipes.answerRead());
             }
             checkParentOutlivedTheClone(child, parent);
         } catch (SyscallException | RuntimeException e) {
-            // Its socket in the parent's table is in the JVM's: the dead parent cannot close it.
-            int serverFd = child.takeServerFdInParentTable();
+            // Its pipe ends in the parent's table are in the JVM's: the dead parent cannot close them.
+            int[] serverFds = child.takeServerFdsInParentTable();
             abandon(child, e);
-            if (serverFd >= 0) {
-                closeQuietly(local, serverFd, e);
+            for (int fd : serverFds) {
+                closeQuietly(local, fd, e);
             }
             throw e;
         }
@@ -394,11 +401,11 @@ final class Spawner {
     }
 
     /**
-     * Moves the child's end of its connection up to a high number, through {@code sysif} (the task
-     * whose table holds it). It is the one fd in the child that its caller did not ask for, and the
-     * lowest free number, where {@code socketpair} puts it, is just where callers want the fds they
-     * set up for a program (3, 4, ... in socket activation): there it would be in their way.
-     * Keeps {@code fd} where it is if the fd limit leaves no room above the floors.
+     * Moves one of the child's ends of its connection up to a high number, through {@code sysif}
+     * (the task whose table holds it). They are the fds in the child that its caller did not ask
+     * for, and the lowest free numbers, where {@code pipe2} puts them, are just where callers want
+     * the fds they set up for a program (3, 4, ... in socket activation): there they would be in
+     * their way. Keeps {@code fd} where it is if the fd limit leaves no room above the floors.
      */
     private static int moveOutOfTheWay(SyscallInterface sysif, int fd) throws SyscallException {
         for (int floor : SERVER_FD_FLOORS) {
@@ -513,11 +520,20 @@ final class Spawner {
         return true;
     }
 
-    private static void shutdownQuietly(SyscallInterface sysif, int fd, Exception failure) {
-        try {
-            sysif.syscall(Sys.SHUTDOWN, fd, SHUT_RDWR);
-        } catch (SyscallException | RuntimeException e) {
-            failure.addSuppressed(e);
+    /**
+     * Closes {@code fds} in the child of {@code sysif} in one round trip; throws the first failure,
+     * after all of them were tried.
+     */
+    private static void closeAll(ChildSyscallInterface sysif, int... fds) throws SyscallException {
+        List<SyscallRequest> closes = new ArrayList<>(fds.length);
+        for (int fd : fds) {
+            closes.add(SyscallRequest.of(Sys.CLOSE, fd));
+        }
+        long[] results = sysif.pipeline(closes);
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] < 0 && results[i] >= -4095) {
+                throw ErrnoException.of(Sys.CLOSE, (int) -results[i], fds[i]);
+            }
         }
     }
 

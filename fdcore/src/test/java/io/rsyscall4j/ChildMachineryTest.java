@@ -42,6 +42,8 @@ class ChildMachineryTest {
     private static final int SIGTERM = 15;
     private static final int SIGINT = 2;
     private static final int SIGHUP = 1;
+    private static final int SIGSTOP = 19;
+    private static final int SCHED_IDLE = 5;
 
     static List<SyscallInterface> providers() {
         return ChildTestSupport.providers().toList();
@@ -166,10 +168,19 @@ class ChildMachineryTest {
             String pipe = link(JVM_PID, after);
             assertNotEquals(pipe, link(child.pid(), after));
             assertFalse(ChildTestSupport.fds(child.pid()).containsValue(pipe));
-            // The child holds only its own end of the connection, not the JVM's, and no pidfd.
-            String jvmEnd = link(JVM_PID, child.sysif().socketFd());
-            assertTrue(jvmEnd.startsWith("socket:"), jvmEnd);
-            assertFalse(ChildTestSupport.fds(child.pid()).containsValue(jvmEnd), "child holds the JVM's end");
+            // The child holds only its own ends of the connection's pipes, not the JVM's, and no
+            // pidfd. (Both ends of a pipe link to the same "pipe:[inode]": the numbers tell them apart.)
+            String requests = link(JVM_PID, child.sysif().requestFd());
+            String answers = link(JVM_PID, child.sysif().answerFd());
+            assertTrue(requests.startsWith("pipe:"), requests);
+            assertTrue(answers.startsWith("pipe:"), answers);
+            assertNotEquals(requests, answers);
+            Map<Integer, String> childFds = ChildTestSupport.fds(child.pid());
+            childFds.values().removeIf(t -> !t.equals(requests) && !t.equals(answers));
+            assertEquals(Map.of(child.serverRequestFd(), requests, child.serverAnswerFd(), answers), childFds,
+                    "the child holds its server's two ends and not the JVM's");
+            assertEquals(Map.of(child.sysif().requestFd(), requests, child.sysif().answerFd(), answers),
+                    pipeEnds(JVM_PID, requests, answers), "the JVM holds its two ends and not the child's");
             assertNull(link(child.pid(), child.pidfd()), "the clone's pidfd is in the JVM's table only");
             for (int n : new int[] {before, getInt(local, fds + 4), after, getInt(local, fds + 12)}) {
                 local.syscall(Sys.CLOSE, n);
@@ -278,10 +289,150 @@ class ChildMachineryTest {
 
     @ParameterizedTest
     @MethodSource("providers")
+    void aRequestTheChildNeverReadIsASendErrorWhenItDies(SyscallInterface local) throws Exception {
+        for (boolean files : new boolean[] {false, true}) {
+            ClonedChild child = Spawner.cloneLocal(local, files);
+            local.syscall(Sys.KILL, child.pid(), SIGSTOP);
+            await("the child is stopped", Duration.ofSeconds(10),
+                    () -> ChildTestSupport.status(child.pid(), "State").startsWith("T"));
+            long sent = child.sysif().requestsSent();
+            CompletableFuture<Long> pending = CompletableFuture.supplyAsync(() -> call(child.sysif(), Sys.GETPID));
+            await("the request is in the pipe", Duration.ofSeconds(10), () -> child.sysif().requestsSent() > sent);
+            child.kill(ClonedChild.SIGKILL);
+            Throwable failure = failureWithin(pending);
+            assertInstanceOf(SyscallSendError.class, failure, "the stopped child never read it: it did not run");
+            assertTrue(failure.getMessage().contains("died before reading it"), failure.getMessage());
+            assertEquals(128 + 9, child.waitFor());
+        }
+    }
+
+    /**
+     * The race the server's {@code poll} is for: a request wakes the child, and a SIGKILL comes
+     * before the child runs. A server asleep in {@code read} takes the request with it into death,
+     * unrun, and the call can only hang up (a close that never ran then leaks its fd); one asleep
+     * in {@code poll} dies with the request still in the pipe, and the call is a send error. To
+     * make the child wait between the wake-up and the kill, it is made {@code SCHED_IDLE} on a CPU
+     * kept busy by a spinning thread (an idle-policy task never preempts it, and waits for its
+     * time slice to end), while the caller and the killer share another CPU: the kill comes
+     * microseconds after the request, the child's turn a time slice later. Should the child run
+     * first all the same, it answers, and the attempt is repeated with a new child. (With one CPU
+     * only, everything shares it and the race may never be struck; a hangup still fails the test.)
+     */
+    @ParameterizedTest
+    @MethodSource("providers")
+    void aChildKilledWhileARequestWakesItDiesWithTheRequestUnreadInThePipe(SyscallInterface local)
+            throws Exception {
+        long mem = ChildTestSupport.page(local);
+        byte[] old = new byte[128];
+        local.syscall(Sys.SCHED_GETAFFINITY, 0, 128, mem);
+        local.readMemory(mem, old, 0, 128);
+        java.util.BitSet allowed = java.util.BitSet.valueOf(old);
+        int callerCpu = allowed.nextSetBit(0);
+        int childCpu = allowed.length() - 1;
+        long callerMask = mem + 128;
+        long childMask = mem + 136;
+        long param = mem + 144; // struct sched_param {int sched_priority = 0}
+        local.writeMemory(callerMask, cpuMask(callerCpu), 0, 8);
+        local.writeMemory(childMask, cpuMask(childCpu), 0, 8);
+        local.writeMemory(param, new byte[8], 0, 8);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean hogging = new AtomicBoolean();
+        Thread hog = new Thread(() -> {
+            try {
+                local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, childMask);
+            } catch (SyscallException e) {
+                throw new AssertionError(e);
+            }
+            hogging.set(true);
+            while (!stop.get()) {
+                Thread.onSpinWait();
+            }
+        }, "rsyscall4j-test-hog");
+        int sendErrors = 0;
+        try {
+            local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, callerMask);
+            hog.start();
+            await("the hog spins on CPU " + childCpu, Duration.ofSeconds(10), hogging::get);
+            for (int attempt = 0; attempt < 8 && sendErrors < 2; attempt++) {
+                ClonedChild child = Spawner.cloneLocal(local, attempt % 2 == 1);
+                local.syscall(Sys.SCHED_SETAFFINITY, child.pid(), 8, childMask);
+                local.syscall(Sys.SCHED_SETSCHEDULER, child.pid(), SCHED_IDLE, param);
+                assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID), "the child serves on CPU " + childCpu);
+                await("the child waits for a request", Duration.ofSeconds(10),
+                        () -> ChildTestSupport.status(child.pid(), "State").startsWith("S"));
+                long sent = child.sysif().requestsSent();
+                Thread killer = new Thread(() -> {
+                    try {
+                        local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, callerMask);
+                        while (child.sysif().requestsSent() == sent) {
+                            Thread.onSpinWait();
+                        }
+                        local.syscall(Sys.KILL, child.pid(), ClonedChild.SIGKILL);
+                    } catch (SyscallException e) {
+                        throw new AssertionError(e);
+                    }
+                }, "rsyscall4j-test-killer");
+                killer.start();
+                try {
+                    assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
+                    // the child ran before the kill: try again
+                } catch (SyscallSendError expected) {
+                    sendErrors++;
+                } catch (SyscallHangup e) {
+                    throw new AssertionError("attempt " + attempt + ": the killed child took the request with it", e);
+                }
+                killer.join();
+                child.kill(ClonedChild.SIGKILL);
+                assertEquals(128 + 9, child.waitFor());
+            }
+        } finally {
+            stop.set(true);
+            hog.join();
+            local.syscall(Sys.SCHED_SETAFFINITY, 0, 128, mem);
+            ChildTestSupport.unmap(local, mem);
+        }
+        if (childCpu != callerCpu) {
+            assertTrue(sendErrors > 0, "the kill struck between a request's arrival and the child's run");
+        }
+    }
+
+    /** A CPU mask of 64 bits with only {@code cpu} set. */
+    private static byte[] cpuMask(int cpu) {
+        return java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(1L << cpu).array();
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
+    void closingTheConnectionEndsAChildEvenWhileAnotherTableHoldsCopiesOfItsPipes(SyscallInterface local)
+            throws Exception {
+        // A sibling cloned later without FILES gets a copy of every fd of the JVM, the first
+        // child's request pipe among them: closing the JVM's end gives that child no EOF. The
+        // exit request down the pipe ends it all the same.
+        ClonedChild first = Spawner.cloneLocal(local, false);
+        ClonedChild sibling = Spawner.cloneLocal(local, false);
+        try {
+            String requests = link(JVM_PID, first.sysif().requestFd());
+            assertEquals(requests, link(sibling.pid(), first.sysif().requestFd()), "the sibling holds a copy");
+            first.sysif().close();
+            CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return first.waitFor();
+                } catch (SyscallException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            assertEquals(0, status.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS), "the server read exit(0)");
+        } finally {
+            exit(sibling);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
     void closingTheConnectionEndsEvenAFilesChild(SyscallInterface local) throws Exception {
         ClonedChild child = Spawner.cloneLocal(local, true);
         child.sysif().close();
-        assertEquals(0, child.waitFor(), "the server saw EOF and exited");
+        assertEquals(0, child.waitFor(), "the server read the exit request and exited");
         assertThrows(SyscallSendError.class, () -> child.sysif().syscall(Sys.GETPID));
     }
 
@@ -372,6 +523,13 @@ class ChildMachineryTest {
             assertThrows(SyscallHangup.class, () -> child.sysif().syscall(Sys.EXIT, 0));
         }
         child.waitFor();
+    }
+
+    /** The fds of process {@code pid} that are ends of either pipe (by link target). */
+    private static Map<Integer, String> pipeEnds(long pid, String requests, String answers) {
+        Map<Integer, String> fds = ChildTestSupport.fds(pid);
+        fds.values().removeIf(t -> !t.equals(requests) && !t.equals(answers));
+        return fds;
     }
 
     private static long call(SyscallInterface sysif, Sys nr, long... args) {

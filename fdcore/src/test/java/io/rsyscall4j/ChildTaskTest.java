@@ -283,10 +283,12 @@ class ChildTaskTest {
             ChildTask child = files ? local.clone(CloneFlag.FILES) : local.clone();
             ChildTask grandchild = child.clone();
             for (ChildTask c : List.of(child, grandchild)) {
-                int server = c.serverFd().number();
-                assertTrue(server >= 64, "the connection of " + c + " is at fd " + server + " (FILES " + files + ")");
-                assertEquals("socket", link(c.pid(), server).replaceAll(":.*", ""),
-                        "fd " + server + " of pid " + c.pid() + " is the connection");
+                for (FileDescriptor serverFd : c.serverFds()) {
+                    int server = serverFd.number();
+                    assertTrue(server >= 64, "the connection of " + c + " is at fd " + server + " (FILES " + files + ")");
+                    assertEquals("pipe", link(c.pid(), server).replaceAll(":.*", ""),
+                            "fd " + server + " of pid " + c.pid() + " is the connection");
+                }
             }
             grandchild.exit(0);
             child.exit(0);
@@ -321,8 +323,10 @@ class ChildTaskTest {
         FileDescriptor jvms = local.open(jvmFile.toString(), O_RDONLY);
         int m = mine.number();
         int j = jvms.number();
-        int server = child.serverFd().number();
-        String socket = Kernel.target(server);
+        int requests = child.serverFds().get(0).number();
+        int answers = child.serverFds().get(1).number();
+        String requestPipe = Kernel.target(requests);
+        String answerPipe = Kernel.target(answers);
         assertEquals(jvmFile.toString(), link(child.pid(), j), "shared before");
 
         child.unshareFiles();
@@ -333,10 +337,11 @@ class ChildTaskTest {
         assertEquals("abc", new String(mine.read(10), StandardCharsets.US_ASCII), "the child's handle works");
         assertNull(link(child.pid(), j), "the JVM's fd is gone from the child's table");
         assertEquals(Map.of(0, link(JVM_PID, 0), 1, link(JVM_PID, 1), 2, link(JVM_PID, 2),
-                m, mineFile.toString(), server, socket), ChildTestSupport.fds(child.pid()),
-                "the child's table holds its stdio, its own fd and its server socket: nothing leaked in");
+                m, mineFile.toString(), requests, requestPipe, answers, answerPipe), ChildTestSupport.fds(child.pid()),
+                "the child's table holds its stdio, its own fd and its server's pipe ends: nothing leaked in");
         assertNotEquals(mineFile.toString(), Kernel.target(m), "the child's old copy is closed in the JVM's table");
-        assertNotEquals(socket, Kernel.target(server), "so is the JVM's copy of the server socket");
+        assertNotEquals(requestPipe, Kernel.target(requests), "so is the JVM's copy of the server's request end");
+        assertNotEquals(answerPipe, Kernel.target(answers), "and of its answer end");
         assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
         assertEquals(jvmFile.toString(), Kernel.target(j), "the JVM's own fd is untouched");
         child.exit(0);

@@ -62,7 +62,7 @@ final class ChildTestSupport {
         }
     }
 
-    /** The fds of this JVM that the child machinery makes: sockets, pipes, pidfds. */
+    /** The fds of this JVM that the child machinery makes (pipes, pidfds), and any socket. */
     static Map<Integer, String> kernelObjectFds() {
         Map<Integer, String> all = fds(ProcessHandle.current().pid());
         all.values().removeIf(v -> !(v.startsWith("socket:") || v.startsWith("pipe:") || v.contains("pidfd")));

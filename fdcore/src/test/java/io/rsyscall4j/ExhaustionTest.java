@@ -228,8 +228,8 @@ class ExhaustionTest {
         String filler = file("filler");
         try (LoweredLimit limit = new LoweredLimit(task)) {
             List<FileDescriptor> fillers = fill(task, filler);
-            // With 0, 1, 2 ... free numbers: the clone needs a socket pair, then a pidfd.
-            for (int free = 0; free <= 3; free++) {
+            // With 0, 1, 2 ... free numbers: the clone needs two pipes (four fds), then a pidfd.
+            for (int free = 0; free <= 5; free++) {
                 int tracked = task.fdTable().trackedNumbers().length;
                 ChildTask child;
                 try {

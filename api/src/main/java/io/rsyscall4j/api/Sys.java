@@ -62,6 +62,7 @@ public enum Sys {
     GETPPID(110, false),
     SETSID(112, false),
     RT_SIGTIMEDWAIT(128, false),
+    SCHED_SETSCHEDULER(144, false),
     PRCTL(157, false),
     SETRLIMIT(160, false),
     GETTID(186, false),

@@ -15,7 +15,7 @@ final class SysTest {
             Map.entry(Sys.READ, 0), Map.entry(Sys.WRITE, 1), Map.entry(Sys.CLOSE, 3), Map.entry(Sys.LSEEK, 8),
             Map.entry(Sys.MMAP, 9), Map.entry(Sys.MPROTECT, 10), Map.entry(Sys.MUNMAP, 11),
             Map.entry(Sys.RT_SIGPROCMASK, 14), Map.entry(Sys.DUP, 32), Map.entry(Sys.GETPID, 39),
-            Map.entry(Sys.SENDMSG, 46), Map.entry(Sys.RECVMSG, 47), Map.entry(Sys.SOCKETPAIR, 53),
+            Map.entry(Sys.SENDMSG, 46), Map.entry(Sys.RECVMSG, 47), Map.entry(Sys.SOCKETPAIR, 53), Map.entry(Sys.SCHED_SETSCHEDULER, 144),
             Map.entry(Sys.CLONE, 56), Map.entry(Sys.EXECVE, 59), Map.entry(Sys.EXIT, 60), Map.entry(Sys.WAIT4, 61),
             Map.entry(Sys.KILL, 62), Map.entry(Sys.FCNTL, 72), Map.entry(Sys.PRCTL, 157), Map.entry(Sys.GETTID, 186),
             Map.entry(Sys.FUTEX, 202), Map.entry(Sys.GETDENTS64, 217), Map.entry(Sys.EXIT_GROUP, 231),

@@ -17,9 +17,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Row {@code remote-syscall}: {@code getpid} run inside a child task — a request over a socket to
- * the child's syscall server and its answer back — against two C processes ping-ponging the same
- * number of bytes over pipes. bench/run gives both the same CPU placement.
+ * Row {@code remote-syscall}: {@code getpid} run inside a child task — a request down a pipe to
+ * the child's syscall server and its answer up another — against two C processes ping-ponging the
+ * same number of bytes over pipes. bench/run gives both the same CPU placement. (The control row
+ * {@code remote-syscall-vs-socket} runs the same benchmark against C over a socketpair, the
+ * transport child tasks used before.)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
