@@ -131,9 +131,13 @@ public final class Rsyscall {
     public static boolean stopBackgroundThreads(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         boolean reaper = Reaper.stop(timeout);
+        if (!reaper) {
+            LOG.log(Level.WARNING, "rsyscall4j: {0} did not end within {1}", Reaper.THREAD_NAME, timeout);
+        }
         boolean spawner = Spawner.stopIfIdle(timeout);
+        // A spawner kept for live children is the rule, not a fault: said at DEBUG only.
         LOG.log(Level.DEBUG, "background threads stopped: reaper {0}, spawner {1}", reaper,
-                spawner ? "yes" : "no (children alive)");
+                spawner ? "yes" : "no (children it made are alive, or it did not end in time)");
         return reaper && spawner;
     }
 

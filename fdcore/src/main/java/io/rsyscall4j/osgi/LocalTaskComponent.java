@@ -82,13 +82,12 @@ public final class LocalTaskComponent implements LocalTaskService {
      */
     @Deactivate
     void deactivate() {
-        if (Rsyscall.stopBackgroundThreads(STOP_TIMEOUT)) {
-            LOG.log(Level.DEBUG, "rsyscall4j background threads stopped with the component");
-        } else {
-            LOG.log(Level.WARNING, "rsyscall4j: {0} or {1} still runs after the component''s deactivation (child"
-                    + " tasks are alive, or a thread did not end within {2}); it keeps this bundle''s class loader",
-                    Reaper.THREAD_NAME, "rsyscall4j-spawner", STOP_TIMEOUT);
-        }
+        // Not a warning when children are alive: a program that stops the framework while its
+        // exec'd programs run (a launcher) is doing nothing wrong; only a refresh would want to know.
+        boolean stopped = Rsyscall.stopBackgroundThreads(STOP_TIMEOUT);
+        LOG.log(Level.DEBUG, stopped ? "rsyscall4j background threads stopped with the component"
+                : "rsyscall4j-spawner stays after the component's deactivation (child tasks it made are alive);"
+                + " it keeps this bundle's class loader");
     }
 
     @Override
