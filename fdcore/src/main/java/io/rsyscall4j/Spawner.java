@@ -153,20 +153,10 @@ final class Spawner {
     static ClonedChild cloneLocal(SyscallInterface local, boolean files) throws SyscallException {
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
-        ServerPipes pipes;
-        try {
-            pipes = ServerPipes.make(local, stack);
-        } catch (SyscallException | RuntimeException e) {
-            freeQuietly(stack, e);
-            throw e;
-        }
+        ServerPipes pipes = pipesInJvmTable(local, stack);
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
-            pipes = pipes.withRequestRead(moveOutOfTheWay(local, pipes.requestRead()));
-            pipes = pipes.withAnswerWrite(moveOutOfTheWay(local, pipes.answerWrite()));
-            local.syscall(Sys.FCNTL, pipes.requestWrite(), F_SETFL, O_NONBLOCK);
-            local.syscall(Sys.FCNTL, pipes.answerRead(), F_SETFL, O_NONBLOCK);
             long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
             pid = onSpawnerThread(() -> local.callFunction(
                     code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0));
@@ -318,20 +308,10 @@ final class Spawner {
         ChildCode code = ChildCode.load(local);
         SyscallInterface p = parent.sysif();
         ChildStack stack = ChildStack.allocate(local);
-        ServerPipes pipes;
-        try {
-            pipes = ServerPipes.make(local, stack);
-        } catch (SyscallException | RuntimeException e) {
-            freeQuietly(stack, e);
-            throw e;
-        }
+        ServerPipes pipes = pipesInJvmTable(local, stack);
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
-            pipes = pipes.withRequestRead(moveOutOfTheWay(local, pipes.requestRead()));
-            pipes = pipes.withAnswerWrite(moveOutOfTheWay(local, pipes.answerWrite()));
-            local.syscall(Sys.FCNTL, pipes.requestWrite(), F_SETFL, O_NONBLOCK);
-            local.syscall(Sys.FCNTL, pipes.answerRead(), F_SETFL, O_NONBLOCK);
             long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
             pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         } catch (SyscallHangup e) {
@@ -383,6 +363,32 @@ final class Spawner {
             throw e;
         }
         return child;
+    }
+
+    /**
+     * Makes a connection's pipes in the JVM's table, ready for a clone: the server's ends moved
+     * out of the way, the JVM's ends non-blocking. On failure nothing is left behind: the pipes are
+     * closed and {@code stack} unmapped.
+     */
+    private static ServerPipes pipesInJvmTable(SyscallInterface local, ChildStack stack) throws SyscallException {
+        ServerPipes pipes;
+        try {
+            pipes = ServerPipes.make(local, stack);
+        } catch (SyscallException | RuntimeException e) {
+            freeQuietly(stack, e);
+            throw e;
+        }
+        try {
+            pipes = pipes.withRequestRead(moveOutOfTheWay(local, pipes.requestRead()));
+            pipes = pipes.withAnswerWrite(moveOutOfTheWay(local, pipes.answerWrite()));
+            local.syscall(Sys.FCNTL, pipes.requestWrite(), F_SETFL, O_NONBLOCK);
+            local.syscall(Sys.FCNTL, pipes.answerRead(), F_SETFL, O_NONBLOCK);
+            return pipes;
+        } catch (SyscallException | RuntimeException e) {
+            pipes.closeQuietly(local, e);
+            freeQuietly(stack, e);
+            throw e;
+        }
     }
 
     /**
