@@ -14,13 +14,15 @@
  *       clone result (child pid, or -errno). In the child it never returns: signals stay blocked
  *       and it pops the return address off the new stack and jumps there (the trampoline).
  *
- *   trampoline                                entered with %rsp pointing at the server's two fd
- *       numbers (two 8-byte slots: the request pipe's read end, the answer pipe's write end).
- *       prctl(PR_SET_PDEATHSIG, SIGKILL), then the server loop, then exit(0) when the server
- *       returns (EOF on the request pipe, or an error of either pipe).
+ *   trampoline                                entered with %rsp pointing at three 8-byte slots: the
+ *       pid of the parent the cloner expects, the request pipe's read end, the answer pipe's
+ *       write end. prctl(PR_SET_PDEATHSIG, SIGKILL); exit(0) at once if the parent is not the
+ *       expected one (it died before the prctl); else the server loop, then exit(0) when the
+ *       server returns (EOF on the request pipe, or an error of either pipe).
  *
  * The stack of a new child is prepared by the caller (ChildStack) as, from the top down:
- *       top - 24: address of trampoline      <- the new stack pointer given to clone
+ *       top - 32: address of trampoline      <- the new stack pointer given to clone
+ *       top - 24: pid of the expected parent (the process that runs the clone)
  *       top - 16: request fd number (the server reads requests from it)
  *       top -  8: answer fd number (the server writes results to it)
  * spawn's child side and raw_syscall's `ret` in a grandchild both pop the trampoline's address
@@ -93,15 +95,30 @@ spawn:
         popq    %rax                    /* the trampoline's address */
         jmp     *%rax
 
-/* Entered with 0(%rsp) = the request fd, 8(%rsp) = the answer fd; %rsp is 0 mod 16. */
+/*
+ * Entered with 0(%rsp) = the pid of the parent the cloner expects, 8(%rsp) = the request fd,
+ * 16(%rsp) = the answer fd; %rsp is 8 mod 16.
+ *
+ * The parent-death signal only covers a parent that dies after the prctl. If it died before (it
+ * was killed while its clone ran), this child was already reparented, getppid no longer names
+ * the expected parent, and no signal will ever come: the child exits at once rather than serve,
+ * an orphan that would outlive the JVM (holding whatever its table holds: a build's output
+ * pipe, say) — the usual PR_SET_PDEATHSIG idiom.
+ */
 trampoline:
         movl    $157, %eax              /* prctl(PR_SET_PDEATHSIG, SIGKILL): die with the parent thread */
         movl    $1, %edi
         movl    $9, %esi
         syscall
+        movl    $110, %eax              /* getppid() */
+        syscall
+        popq    %rcx                    /* the expected parent (syscall clobbered rcx: pop after it) */
+        cmpq    %rcx, %rax
+        jne     .Ltrampoline_exit       /* orphaned before the prctl: exit, never serve */
         popq    %rdi                    /* the request fd */
         popq    %rsi                    /* the answer fd; %rsp is now the top, 16-aligned for the call */
         call    server
+.Ltrampoline_exit:
         movl    $60, %eax               /* exit(0): this thread only, never exit_group */
         xorl    %edi, %edi
         syscall

@@ -62,19 +62,23 @@ final class ChildStack {
     /**
      * Puts the entry frame on the stack and arms the futex word; returns the stack pointer to give
      * {@code clone}. The frame is what both {@code spawn} and a nested clone's {@code ret} pop:
-     * the trampoline's address, then the server's two fd numbers, which the trampoline pops.
+     * the trampoline's address, then what the trampoline pops: the expected parent's pid and the
+     * server's two fd numbers.
      *
+     * @param parentPid the process that runs the clone: a child that finds another parent after
+     *     setting its parent-death signal was orphaned before, and exits rather than serve
      * @param requestFd where the server reads requests: the request pipe's read end
      * @param answerFd where the server writes results: the answer pipe's write end
      */
-    long prepare(long trampoline, int requestFd, int answerFd) {
+    long prepare(long trampoline, int parentPid, int requestFd, int answerFd) {
         long top = base + SIZE;
-        putLong(top - 24, trampoline);
+        putLong(top - 32, trampoline);
+        putLong(top - 24, parentPid);
         putLong(top - 16, requestFd);
         putLong(top - 8, answerFd);
         putInt(CTID, 1);
         putInt(PTID, -1);
-        return top - 24;
+        return top - 32;
     }
 
     long ctidAddress() {

@@ -59,6 +59,8 @@ final class Spawner {
     private static final int[] SERVER_FD_FLOORS = {1024, 256, 64};
 
     private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
+    /** The parent of every child the JVM clones itself, as its trampoline checks. */
+    private static final int JVM_PID = (int) ProcessHandle.current().pid();
     static final String THREAD_NAME = "rsyscall4j-spawner";
     /** The job that ends a spawner thread: queued only when it has no child and no other job. */
     private static final Runnable STOP = () -> { };
@@ -157,7 +159,7 @@ final class Spawner {
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
-            long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
+            long sp = stack.prepare(code.trampoline(), JVM_PID, pipes.requestRead(), pipes.answerWrite());
             pid = onSpawnerThread(() -> local.callFunction(
                     code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0));
             if (pid < 0) {
@@ -232,7 +234,7 @@ final class Spawner {
             ourAnswer = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.answerRead(), 0);
             local.syscall(Sys.FCNTL, ourRequest, F_SETFL, O_NONBLOCK);
             local.syscall(Sys.FCNTL, ourAnswer, F_SETFL, O_NONBLOCK);
-            long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
+            long sp = stack.prepare(code.trampoline(), parent.pid(), pipes.requestRead(), pipes.answerWrite());
             cloneSent = true;
             pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         } catch (SyscallException | RuntimeException e) {
@@ -312,7 +314,7 @@ final class Spawner {
         long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
         long pid;
         try {
-            long sp = stack.prepare(code.trampoline(), pipes.requestRead(), pipes.answerWrite());
+            long sp = stack.prepare(code.trampoline(), parent.pid(), pipes.requestRead(), pipes.answerWrite());
             pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         } catch (SyscallHangup e) {
             // The parent died with the clone sent: it may have run, making a child whose server reads
@@ -393,10 +395,13 @@ final class Spawner {
 
     /**
      * A child's parent-death signal is set by its trampoline, which runs after the clone: a
-     * parent that died in between leaves the child without one, an orphan serving forever. One
-     * round trip settles it: the server answers only after the trampoline ran, so if its parent
-     * is still the one that cloned it, the signal will come when that parent dies; if not, the
-     * clone failed and the child is abandoned (killed and released by the caller).
+     * parent that died in between leaves the child without one. The trampoline sees that itself
+     * (its parent is not the one {@link ChildStack#prepare} named) and exits rather than serve, an
+     * orphan outliving the JVM. This round trip tells the JVM, before it hands the child out: the
+     * server answers only after the trampoline ran, so if its parent is still the one that cloned
+     * it, the signal will come when that parent dies; if not (or if it no longer answers), the
+     * clone failed and the child is abandoned (killed and released by the caller), its fds in the
+     * JVM's table closed.
      */
     private static void checkParentOutlivedTheClone(ClonedChild child, ClonedChild parent) throws SyscallException {
         long ppid = child.sysif().syscall(Sys.GETPPID);

@@ -518,6 +518,45 @@ class ChildMachineryTest {
 
     // --- helpers ---
 
+    /**
+     * A child whose parent dies between the clone and the trampoline's {@code PR_SET_PDEATHSIG}
+     * would never get that signal and could serve forever, outliving the JVM. The trampoline checks
+     * that its parent is still the one the cloner named, and exits without serving if not. Staged
+     * here by naming a parent no process can be (no pid is that high): the child must end at once,
+     * its waiting request unread and unanswered.
+     */
+    @ParameterizedTest
+    @MethodSource("providers")
+    void aChildWhoseParentIsNotTheExpectedOneExitsWithoutServing(SyscallInterface local) throws Exception {
+        ChildCode code = ChildCode.load(local);
+        ChildStack stack = ChildStack.allocate(local);
+        ServerPipes pipes = ServerPipes.make(local, stack);
+        long scratch = stack.scratch();
+        byte[] getpid = new byte[ChildSyscallInterface.REQUEST_SIZE];
+        getpid[0] = (byte) Sys.GETPID.number();
+        local.writeMemory(scratch, getpid, 0, getpid.length);
+        assertEquals(getpid.length, local.syscall(Sys.WRITE, pipes.requestWrite(), scratch, getpid.length));
+        long sp = stack.prepare(code.trampoline(), Integer.MAX_VALUE, pipes.requestRead(), pipes.answerWrite());
+        long flags = Spawner.CLONE_VM | Spawner.CLONE_PIDFD | Spawner.CLONE_CHILD_CLEARTID | Spawner.SIGCHLD;
+        long pid = local.callFunction(code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+        assertTrue(pid > 0, "clone: " + pid);
+        int pidfd = stack.ptid();
+        try {
+            await("the orphaned child exits", DEADLINE, stack::childDone);
+            local.syscall(Sys.WAITID, 3 /* P_PIDFD */, pidfd, scratch, 4 /* WEXITED */, 0);
+            assertEquals(1, getInt(local, scratch + 8), "CLD_EXITED");
+            assertEquals(0, getInt(local, scratch + 24), "exit status");
+            local.syscall(Sys.IOCTL, pipes.requestWrite(), 0x541B /* FIONREAD */, scratch);
+            assertEquals(getpid.length, getInt(local, scratch), "the request was never read");
+            local.syscall(Sys.IOCTL, pipes.answerRead(), 0x541B /* FIONREAD */, scratch);
+            assertEquals(0, getInt(local, scratch), "nothing was answered");
+        } finally {
+            local.syscall(Sys.CLOSE, pidfd);
+            pipes.closeQuietly(local, new Exception("cleanup"));
+            stack.free();
+        }
+    }
+
     private static void exit(ClonedChild child) throws SyscallException {
         if (child.sysif().isConnected()) {
             assertThrows(SyscallHangup.class, () -> child.sysif().syscall(Sys.EXIT, 0));
