@@ -64,8 +64,7 @@ public class FdcoreBundleStopIT {
 
             fdcore.stop();
             assertFalse("the deactivated component stopped the reaper", Reaper.isRunning());
-            Set<Thread> left = rsyscall4jThreads();
-            left.removeAll(earlier);
+            Set<Thread> left = threadsLeftSince(earlier);
             assertTrue("no rsyscall4j thread is left once fdcore stopped: " + left, left.isEmpty());
             assertEquals("a handle still in use keeps its fd", file.toRealPath().toString(),
                     Kernel.fdTarget(fd.number()));
@@ -96,11 +95,7 @@ public class FdcoreBundleStopIT {
         child.exit(0);
 
         fdcore.stop();
-        Set<Thread> left = rsyscall4jThreads();
-        left.removeAll(earlier);
-        // The child janitor's cleaner thread holds no class loader and ends once fdcore's classes
-        // are unloaded; its workers end a minute after their last job. Nothing else may be left.
-        left.removeIf(t -> t.getName().startsWith("rsyscall4j-child-"));
+        Set<Thread> left = threadsLeftSince(earlier);
         assertTrue("neither the reaper nor the spawner thread is left once fdcore stopped: " + left, left.isEmpty());
         for (Thread t : rsyscall4jThreads()) {
             assertFalse(t + " keeps fdcore's class loader as its context loader",
@@ -127,6 +122,19 @@ public class FdcoreBundleStopIT {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().equals(Reaper.THREAD_NAME))
                 .collect(Collectors.toSet());
+    }
+
+    /**
+     * The rsyscall4j threads running now that were not before, but the child janitor's: its
+     * cleaner thread holds no class loader and ends once fdcore's classes are unloaded, and its
+     * workers end a minute after their last job (a GC of an earlier test's children, in this JVM,
+     * may start one at any time). Nothing else may be left.
+     */
+    private static Set<Thread> threadsLeftSince(Set<Thread> earlier) {
+        Set<Thread> left = rsyscall4jThreads();
+        left.removeAll(earlier);
+        left.removeIf(t -> t.getName().startsWith("rsyscall4j-child-"));
+        return left;
     }
 
     private static Set<Thread> rsyscall4jThreads() {
