@@ -141,6 +141,31 @@ class GarbageCollectionTest {
         kept.close();
     }
 
+    /** Two handles to one fd, both dropped: only the second one taken out may leave the fd unowned. */
+    private static List<PhantomReference<FileDescriptor>> openTwiceAndDrop(Task task, Path f, int[] number)
+            throws IOException {
+        FileDescriptor fd = task.open(f.toString(), O_RDONLY);
+        number[0] = fd.number();
+        return List.of(new PhantomReference<>(fd, null), new PhantomReference<>(fd.forTask(task), null));
+    }
+
+    @BothProviders
+    void twoCollectedHandlesOfOneFdLeaveItToOneClose(String provider) throws IOException {
+        Task task = Rsyscall.local(provider);
+        Path f = file("twice");
+        int[] number = new int[1];
+        List<PhantomReference<FileDescriptor>> refs = openTwiceAndDrop(task, f, number);
+        FileDescriptor kept = task.open(f.toString(), O_RDONLY);
+        PhantomReference<FileDescriptor> keptSibling = new PhantomReference<>(kept.forTask(task), null);
+        Kernel.gcUntilCleared(List.of(refs.get(0), refs.get(1), keptSibling));
+        task.runFdTableGc();
+        assertFalse(task.fdTable().isTracked(number[0]), "both handles gone: untracked");
+        assertNotEquals(f.toString(), Kernel.target(number[0]), "and closed");
+        assertEquals(1, task.fdTable().handleCount(kept.number()), "the collected sibling of a kept handle went alone");
+        assertEquals(List.of(kept.number()), Kernel.fdsUnder(dir), "the kept handle's fd stays open");
+        kept.close();
+    }
+
     @BothProviders
     void aCloseThatHangsUpIsNotRetriedThroughAnotherTask(String provider) throws IOException {
         // A hangup: the task died after reading the close, which may have run (the fake runs it) and

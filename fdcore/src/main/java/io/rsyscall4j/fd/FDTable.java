@@ -471,12 +471,18 @@ public final class FDTable {
             taken = new int[unowned.cardinality()];
             int count = 0;
             for (int n = unowned.nextSetBit(0); n >= 0; n = unowned.nextSetBit(n + 1)) {
-                FdEntry e = nearToHandles.get(n);
-                if (e != null && e.isUnowned()) {
-                    nearToHandles.remove(n);
-                    forgetInheritedLocked(n);
-                    taken[count++] = n;
+                // One map operation per number: an unowned mark whose entry has been claimed
+                // again since (a new handle at that number) is rare, and put back.
+                FdEntry e = nearToHandles.remove(n);
+                if (e == null) {
+                    continue;
                 }
+                if (!e.isUnowned()) {
+                    nearToHandles.put(n, e);
+                    continue;
+                }
+                forgetInheritedLocked(n);
+                taken[count++] = n;
             }
             unowned.clear();
             if (count == 0) {
@@ -537,21 +543,37 @@ public final class FDTable {
     /**
      * Takes out of tracking every handle of this table the JVM's GC has already cleared, whether or
      * not the reference handler has queued it for the reaper yet; returns how many.
+     *
+     * <p>One pass over the entries, each collected handle taken out where it is found (as
+     * {@link #removeLocked} without responsibility would, less the lookups): after a collection
+     * this runs over thousands of handles, and each lookup saved is one per handle.
      */
     int collectClearedLocked() {
-        List<HandleState> cleared = new ArrayList<>();
-        for (FdEntry e : nearToHandles.values()) {
-            for (HandleState s : e.handles) {
+        boolean debug = LOG.isLoggable(Level.DEBUG);
+        int count = 0;
+        for (Map.Entry<Integer, FdEntry> me : nearToHandles.entrySet()) {
+            FdEntry e = me.getValue();
+            ArrayList<HandleState> handles = e.handles;
+            boolean removed = false;
+            for (int i = handles.size() - 1; i >= 0; i--) {
+                HandleState s = handles.get(i);
                 if (s.member.fdTable == this && s.ref.refersTo(null)) {
-                    cleared.add(s);
+                    // Tracked handles are valid; the GC has cleared the reference already.
+                    handles.remove(i);
+                    s.valid = false;
+                    s.member.fdHandles.remove(s);
+                    removed = true;
+                    count++;
+                    if (debug) {
+                        logCollected(s, handles.isEmpty() ? Removal.CLOSE_LATER : Removal.OTHERS_REMAIN);
+                    }
                 }
             }
+            if (removed && e.isUnowned()) {
+                unowned.set(me.getKey());
+            }
         }
-        for (HandleState s : cleared) {
-            Removal removal = removeLocked(s, false);
-            logCollected(s, removal);
-        }
-        return cleared.size();
+        return count;
     }
 
     /**
