@@ -34,11 +34,11 @@ class GarbageCollectionTest {
     }
 
     /** A dropped handle: the fd number and a reference that tells when the GC found the handle unreachable. */
-    private record Dropped(int number, PhantomReference<FileDescriptor> ref) {
+    record Dropped(int number, PhantomReference<FileDescriptor> ref) {
     }
 
     /** Opens {@code f} and returns without keeping the handle: only the number and a phantom survive. */
-    private static Dropped openAndDrop(Task task, Path f) throws IOException {
+    static Dropped openAndDrop(Task task, Path f) throws IOException {
         FileDescriptor fd = task.open(f.toString(), O_RDONLY);
         return new Dropped(fd.number(), new PhantomReference<>(fd, null));
     }

@@ -1,14 +1,15 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.GarbageCollectionTest.openAndDrop;
 import static io.rsyscall4j.fd.OpenFlags.O_RDONLY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.GarbageCollectionTest.Dropped;
 import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
-import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +42,6 @@ class ReaperOffTest {
         Path p = dir.resolve(name);
         Files.writeString(p, name);
         return p.toRealPath();
-    }
-
-    /** A dropped handle: its number, and a reference that tells when the GC found it unreachable. */
-    private record Dropped(int number, PhantomReference<FileDescriptor> ref) {
-    }
-
-    private static Dropped openAndDrop(Task task, Path f) throws IOException {
-        FileDescriptor fd = task.open(f.toString(), O_RDONLY);
-        return new Dropped(fd.number(), new PhantomReference<>(fd, null));
     }
 
     private static boolean reaperThreadRuns() {
