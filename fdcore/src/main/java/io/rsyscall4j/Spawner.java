@@ -170,19 +170,10 @@ final class Spawner {
             freeQuietly(stack, e);
             throw e;
         }
-        int pidfd = stack.ptid();
-        ChildSyscallInterface sysif = new ChildSyscallInterface(
-                local, pipes.requestWrite(), pipes.answerRead(), pidfd, (int) pid, stack);
-        ClonedChild child = new ClonedChild(local, null, (int) pid, pidfd, stack, sysif,
-                pipes.requestRead(), pipes.answerWrite(), files);
+        ClonedChild child = madeInJvmTable(local, null, (int) pid, stack, pipes, files);
         if (!files) {
             try {
-                // The child's table is a copy of the JVM's: drop its copies of the JVM's ends (its
-                // copy of the request pipe's write end would keep it from ever seeing EOF), and the
-                // JVM's copies of the child's ends.
-                local.syscall(Sys.CLOSE, pipes.requestRead());
-                local.syscall(Sys.CLOSE, pipes.answerWrite());
-                closeAll(sysif, pipes.requestWrite(), pipes.answerRead());
+                separateCopies(local, child, pipes);
             } catch (SyscallException | RuntimeException e) {
                 abandon(child, e);
                 throw e;
@@ -341,18 +332,10 @@ final class Spawner {
             freeQuietly(stack, e);
             throw e;
         }
-        int pidfd = stack.ptid();
-        ChildSyscallInterface sysif = new ChildSyscallInterface(
-                local, pipes.requestWrite(), pipes.answerRead(), pidfd, (int) pid, stack);
-        ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, pipes.requestRead(),
-                pipes.answerWrite(), files);
+        ClonedChild child = madeInJvmTable(local, parent, (int) pid, stack, pipes, files);
         try {
             if (!files) {
-                // The child's table is a copy of the JVM's: drop its copies of the JVM's ends, and
-                // the JVM's copies of the child's ends.
-                local.syscall(Sys.CLOSE, pipes.requestRead());
-                local.syscall(Sys.CLOSE, pipes.answerWrite());
-                closeAll(sysif, pipes.requestWrite(), pipes.answerRead());
+                separateCopies(local, child, pipes);
             }
             checkParentOutlivedTheClone(child, parent);
         } catch (SyscallException | RuntimeException e) {
@@ -365,6 +348,27 @@ final class Spawner {
             throw e;
         }
         return child;
+    }
+
+    /** The child a clone made over {@code pipes} made in the JVM's table; its pidfd is in {@code stack}. */
+    private static ClonedChild madeInJvmTable(SyscallInterface local, ClonedChild parent, int pid, ChildStack stack,
+            ServerPipes pipes, boolean files) {
+        int pidfd = stack.ptid();
+        ChildSyscallInterface sysif = new ChildSyscallInterface(
+                local, pipes.requestWrite(), pipes.answerRead(), pidfd, pid, stack);
+        return new ClonedChild(local, parent, pid, pidfd, stack, sysif, pipes.requestRead(), pipes.answerWrite(), files);
+    }
+
+    /**
+     * A child without FILES got a copy of the JVM's table: drop its copies of the JVM's ends (its
+     * copy of the request pipe's write end would keep it from ever seeing EOF), and the JVM's
+     * copies of the child's ends.
+     */
+    private static void separateCopies(SyscallInterface local, ClonedChild child, ServerPipes pipes)
+            throws SyscallException {
+        local.syscall(Sys.CLOSE, pipes.requestRead());
+        local.syscall(Sys.CLOSE, pipes.answerWrite());
+        closeAll(child.sysif(), pipes.requestWrite(), pipes.answerRead());
     }
 
     /**
