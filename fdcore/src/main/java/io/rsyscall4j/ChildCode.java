@@ -1,5 +1,12 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
+import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
+import static io.rsyscall4j.api.Linux.PAGE_SIZE;
+import static io.rsyscall4j.api.Linux.PROT_EXEC;
+import static io.rsyscall4j.api.Linux.PROT_READ;
+import static io.rsyscall4j.api.Linux.PROT_WRITE;
+
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -163,14 +170,8 @@ final class ChildCode {
     static final int OFFSET_SPAWN = 0x000b;
     static final int OFFSET_TRAMPOLINE = 0x0099;
 
-    private static final long PAGE = 4096;
     /** Where in the page the {@code exit(0)} request lies, well after the code. */
     private static final int EXIT_REQUEST = 2048;
-    private static final int PROT_READ = 0x1;
-    private static final int PROT_WRITE = 0x2;
-    private static final int PROT_EXEC = 0x4;
-    private static final int MAP_PRIVATE = 0x02;
-    private static final int MAP_ANONYMOUS = 0x20;
 
     private static ChildCode loaded;
 
@@ -196,14 +197,14 @@ final class ChildCode {
             byte[] code = bytes();
             byte[] exit = new byte[ChildSyscallInterface.REQUEST_SIZE];
             exit[0] = (byte) Sys.EXIT.number(); // {long nr = 60; long args[6] = {0}}, little-endian
-            long addr = local.syscall(Sys.MMAP, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            long addr = local.syscall(Sys.MMAP, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             try {
                 local.writeMemory(addr, code, 0, code.length);
                 local.writeMemory(addr + EXIT_REQUEST, exit, 0, exit.length);
-                local.syscall(Sys.MPROTECT, addr, PAGE, PROT_READ | PROT_EXEC);
+                local.syscall(Sys.MPROTECT, addr, PAGE_SIZE, PROT_READ | PROT_EXEC);
             } catch (SyscallException | RuntimeException e) {
                 try {
-                    local.syscall(Sys.MUNMAP, addr, PAGE);
+                    local.syscall(Sys.MUNMAP, addr, PAGE_SIZE);
                 } catch (ErrnoException suppressed) {
                     e.addSuppressed(suppressed);
                 }

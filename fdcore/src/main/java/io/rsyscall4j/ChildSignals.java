@@ -1,5 +1,11 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.AT_FDCWD;
+import static io.rsyscall4j.api.Linux.O_CLOEXEC;
+import static io.rsyscall4j.api.Linux.O_RDONLY;
+import static io.rsyscall4j.api.Linux.SIGKILL;
+import static io.rsyscall4j.api.Linux.SIGSTOP;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -25,14 +31,8 @@ import java.nio.file.Path;
  * the same number); when it cannot be trusted or read, every catchable signal is reset.
  */
 final class ChildSignals {
-    /** Signals 1 to 64. */
-    static final int NSIG = 64;
-    private static final int SIGKILL = 9;
-    private static final int SIGSTOP = 19;
     /** Every signal but SIGKILL and SIGSTOP, whose dispositions cannot be changed. */
     static final long ALL_CATCHABLE = ~(bit(SIGKILL) | bit(SIGSTOP));
-    private static final long AT_FDCWD = -100;
-    private static final long O_RDONLY_CLOEXEC = 0x80000;
     /** Room for the path at the start of the scratch space; the file is read after it. */
     private static final int PATH_ROOM = 64;
     private static final System.Logger LOG = System.getLogger(ChildSignals.class.getName());
@@ -80,7 +80,7 @@ final class ChildSignals {
         local.writeMemory(scratch, name, 0, name.length);
         long buf = scratch + PATH_ROOM;
         int room = size - PATH_ROOM;
-        int fd = (int) local.syscall(Sys.OPENAT, AT_FDCWD, scratch, O_RDONLY_CLOEXEC, 0);
+        int fd = (int) local.syscall(Sys.OPENAT, AT_FDCWD, scratch, O_RDONLY | O_CLOEXEC, 0);
         int got = 0;
         try {
             while (got < room) {

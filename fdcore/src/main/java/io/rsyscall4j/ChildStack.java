@@ -1,5 +1,11 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
+import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
+import static io.rsyscall4j.api.Linux.MAP_STACK;
+import static io.rsyscall4j.api.Linux.PROT_READ;
+import static io.rsyscall4j.api.Linux.PROT_WRITE;
+
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -39,10 +45,6 @@ final class ChildStack {
     private static final long SCRATCH = 64;
     private static final long IO = 4096;
 
-    private static final int PROT_READ_WRITE = 0x3;
-    private static final int MAP_PRIVATE = 0x02;
-    private static final int MAP_ANONYMOUS = 0x20;
-    private static final int MAP_STACK = 0x20000;
 
     private final SyscallInterface local;
     private final long base;
@@ -55,7 +57,7 @@ final class ChildStack {
 
     /** Maps a fresh region through the JVM's own provider. */
     static ChildStack allocate(SyscallInterface local) throws SyscallException {
-        long base = local.syscall(Sys.MMAP, 0, SIZE, PROT_READ_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        long base = local.syscall(Sys.MMAP, 0, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         return new ChildStack(local, base);
     }
 

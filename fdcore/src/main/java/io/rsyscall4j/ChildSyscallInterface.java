@@ -1,5 +1,9 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.FIONREAD;
+import static io.rsyscall4j.api.Linux.POLLIN;
+import static io.rsyscall4j.api.Linux.POLLOUT;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -65,9 +69,6 @@ final class ChildSyscallInterface implements SyscallInterface {
 
     private static final long RESULTS = (long) MAX_PIPELINE * REQUEST_SIZE;
     private static final long POLLFDS = RESULTS + (long) MAX_PIPELINE * RESULT_SIZE;
-    private static final short POLLIN = 0x1;
-    private static final short POLLOUT = 0x4;
-    private static final int FIONREAD = 0x541B;
     private static final int EXEC_POLL_MS = 1;
     private static final int IDLE_POLL_MS = 100;
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);

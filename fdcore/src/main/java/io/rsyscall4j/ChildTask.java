@@ -1,5 +1,11 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_CLOEXEC;
+import static io.rsyscall4j.api.Linux.SIGKILL;
+import static io.rsyscall4j.api.Linux.SIGRTMAX;
+import static io.rsyscall4j.api.Linux.SIG_SETMASK;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -43,10 +49,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public class ChildTask extends Task {
     private static final long[] STDIO = {0, 1, 2};
-    private static final long CLOSE_RANGE_CLOEXEC = 4;
-    private static final long MAX_FD = 0xFFFF_FFFFL;
-    private static final int SIG_SETMASK = 2;
-    private static final int SIGKILL = 9;
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     /** Where a child task is in its life. Shared with background actions, which must not hold the task. */
@@ -384,9 +386,9 @@ public class ChildTask extends Task {
             }
             next = n + 1;
         }
-        calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, MAX_FD, CLOSE_RANGE_CLOEXEC));
+        calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, CLOSE_RANGE_ALL, CLOSE_RANGE_CLOEXEC));
         long reset = ChildSignals.notDefault(connection.local(), pid(), image.scratch(), ExecImage.SCRATCH_SIZE);
-        for (int sig = 1; sig <= ChildSignals.NSIG; sig++) {
+        for (int sig = 1; sig <= SIGRTMAX; sig++) {
             if ((reset & ChildSignals.bit(sig)) != 0) {
                 calls.add(SyscallRequest.of(Sys.RT_SIGACTION, sig, image.defaultAction(), 0, 8));
             }

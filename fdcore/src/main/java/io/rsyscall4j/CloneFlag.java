@@ -1,5 +1,7 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Linux;
+
 /**
  * What a child task shares with the task that clones it ({@link Task#clone}).
  *
@@ -14,7 +16,7 @@ public enum CloneFlag {
      * are seen by both. Without it the child gets a copy of the parent's table as of the clone,
      * whose fds it claims with {@link Task#inheritFd}.
      */
-    FILES(0x400);
+    FILES(Linux.CLONE_FILES);
 
     private final long bit;
 

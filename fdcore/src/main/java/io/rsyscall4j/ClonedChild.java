@@ -1,5 +1,12 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.CLD_EXITED;
+import static io.rsyscall4j.api.Linux.P_PID;
+import static io.rsyscall4j.api.Linux.P_PIDFD;
+import static io.rsyscall4j.api.Linux.SIGKILL;
+import static io.rsyscall4j.api.Linux.WEXITED;
+import static io.rsyscall4j.api.Linux.WNOHANG;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -19,12 +26,6 @@ import java.nio.ByteOrder;
  */
 final class ClonedChild {
     private static final System.Logger LOG = System.getLogger(ClonedChild.class.getName());
-    private static final int P_PID = 1;
-    private static final int P_PIDFD = 3;
-    private static final int WEXITED = 4;
-    private static final int WNOHANG = 1;
-    private static final int CLD_EXITED = 1;
-    static final int SIGKILL = 9;
 
     private final SyscallInterface local;
     private final ClonedChild parent;

@@ -1,5 +1,11 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
+import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
+import static io.rsyscall4j.api.Linux.PAGE_SIZE;
+import static io.rsyscall4j.api.Linux.PROT_READ;
+import static io.rsyscall4j.api.Linux.PROT_WRITE;
+
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -22,9 +28,6 @@ import java.util.List;
  * </pre>
  */
 final class ExecImage {
-    private static final long PAGE = 4096;
-    private static final int PROT_READ_WRITE = 0x3;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
     private static final int ARRAYS = 48;
     /** The scratch space at the end of the image. */
     static final int SCRATCH_SIZE = 8192;
@@ -59,12 +62,12 @@ final class ExecImage {
                 total += b.length;
             }
         }
-        if (total > Integer.MAX_VALUE - PAGE) {
+        if (total > Integer.MAX_VALUE - PAGE_SIZE) {
             throw new IllegalArgumentException("exec arguments and environment too large: " + total + " bytes");
         }
-        long scratchAt = (total + PAGE - 1) / PAGE * PAGE;
+        long scratchAt = (total + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
         long size = scratchAt + SCRATCH_SIZE;
-        long base = local.syscall(Sys.MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+        long base = local.syscall(Sys.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         ByteBuffer image = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
         image.putLong(40, -1L); // the full signal set; the rest of the header stays zero
         long at = strings;

@@ -1,5 +1,7 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.O_CLOEXEC;
+
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
@@ -14,7 +16,6 @@ import io.rsyscall4j.api.SyscallInterface;
  * caller set up, and the exec is how the server's ends go away with the server.
  */
 record ServerPipes(int requestRead, int requestWrite, int answerRead, int answerWrite) {
-    private static final int O_CLOEXEC = 0x80000;
 
     /**
      * Makes both pipes through {@code sysif}, in its task's table; {@code pipe2} stores the numbers

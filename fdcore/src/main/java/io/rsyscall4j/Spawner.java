@@ -1,5 +1,17 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.CLONE_CHILD_CLEARTID;
+import static io.rsyscall4j.api.Linux.CLONE_FILES;
+import static io.rsyscall4j.api.Linux.CLONE_PIDFD;
+import static io.rsyscall4j.api.Linux.CLONE_VM;
+import static io.rsyscall4j.api.Linux.F_DUPFD_CLOEXEC;
+import static io.rsyscall4j.api.Linux.F_SETFL;
+import static io.rsyscall4j.api.Linux.O_NONBLOCK;
+import static io.rsyscall4j.api.Linux.P_PID;
+import static io.rsyscall4j.api.Linux.SIGCHLD;
+import static io.rsyscall4j.api.Linux.SIGKILL;
+import static io.rsyscall4j.api.Linux.WEXITED;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -43,16 +55,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * thread that never ends; the next clone starts a new one.
  */
 final class Spawner {
-    static final long CLONE_VM = 0x100;
-    static final long CLONE_FILES = 0x400;
-    static final long CLONE_PIDFD = 0x1000;
-    static final long CLONE_CHILD_CLEARTID = 0x200000;
-    static final long SIGCHLD = 17;
     private static final long BASE_FLAGS = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
 
-    private static final int F_SETFL = 4;
-    private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final int O_NONBLOCK = 0x800;
     /** How long a clone that hung up waits for a child it may have made to read its exit request. */
     private static final long ORPHAN_EXIT_NANOS = 200_000_000L;
     /** Where the child's ends of its connection go, tried in turn (the fd limit may be low). */
@@ -439,8 +443,8 @@ final class Spawner {
 
     private static void killThroughParent(SyscallInterface p, int pid, ChildStack stack, Exception failure) {
         try {
-            p.syscall(Sys.KILL, pid, ClonedChild.SIGKILL);
-            p.syscall(Sys.WAITID, 1, pid, stack.scratch(), 4, 0);
+            p.syscall(Sys.KILL, pid, SIGKILL);
+            p.syscall(Sys.WAITID, P_PID, pid, stack.scratch(), WEXITED, 0);
             stack.free();
         } catch (SyscallException | RuntimeException e) {
             failure.addSuppressed(e);
@@ -450,7 +454,7 @@ final class Spawner {
     /** A child that could not be set up: kill it, reap it, release it. */
     private static void abandon(ClonedChild child, Exception failure) {
         try {
-            child.kill(ClonedChild.SIGKILL);
+            child.kill(SIGKILL);
             child.waitFor();
         } catch (SyscallException | RuntimeException e) {
             failure.addSuppressed(e);

@@ -1,5 +1,7 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.AT_FDCWD;
+
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.Sys;
@@ -27,7 +29,6 @@ import java.util.Objects;
  * <p>Thread-safe: any number of Java threads may use one task at once.
  */
 public class Task extends FileDescriptorTask {
-    private static final long AT_FDCWD = -100;
 
     private volatile FileDescriptor stdin;
     private volatile FileDescriptor stdout;

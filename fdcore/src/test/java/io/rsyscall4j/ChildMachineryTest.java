@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
@@ -122,7 +123,7 @@ class ChildMachineryTest {
     void killingAChildKillsItsChildren(SyscallInterface local) throws Exception {
         ClonedChild child = Spawner.cloneLocal(local, false);
         ClonedChild grandchild = Spawner.cloneFrom(local, child, false);
-        child.kill(ClonedChild.SIGKILL);
+        child.kill(Linux.SIGKILL);
         assertEquals(128 + 9, child.waitFor());
         // PR_SET_PDEATHSIG: the grandchild dies with its parent, and init reaps it.
         assertEquals(128 + 9, grandchild.waitFor());
@@ -198,7 +199,7 @@ class ChildMachineryTest {
             Map<Integer, String> before = kernelObjectFds();
             ClonedChild child = Spawner.cloneLocal(local, files);
             assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
-            child.kill(ClonedChild.SIGKILL);
+            child.kill(Linux.SIGKILL);
             CompletableFuture<Long> next = CompletableFuture.supplyAsync(() -> call(child.sysif(), Sys.GETPID));
             Throwable failure = failureWithin(next);
             assertTrue(failure instanceof SyscallHangup || failure instanceof SyscallSendError, failure.toString());
@@ -220,7 +221,7 @@ class ChildMachineryTest {
                 CompletableFuture<Long> read = CompletableFuture.supplyAsync(
                         () -> call(child.sysif(), Sys.READ, r, fds + 64, 1));
                 await("the child blocks reading the pipe", Duration.ofSeconds(10), () -> inSyscall(child.pid(), 0, r));
-                child.kill(ClonedChild.SIGKILL);
+                child.kill(Linux.SIGKILL);
                 assertInstanceOf(SyscallHangup.class, failureWithin(read));
                 assertEquals(128 + 9, child.waitFor());
             } finally {
@@ -248,7 +249,7 @@ class ChildMachineryTest {
             assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID), "the child still serves");
             assertTrue(ProcessHandle.current().isAlive());
         } finally {
-            child.kill(ClonedChild.SIGKILL);
+            child.kill(Linux.SIGKILL);
             assertEquals(128 + 9, child.waitFor());
         }
     }
@@ -298,7 +299,7 @@ class ChildMachineryTest {
             long sent = child.sysif().requestsSent();
             CompletableFuture<Long> pending = CompletableFuture.supplyAsync(() -> call(child.sysif(), Sys.GETPID));
             await("the request is in the pipe", Duration.ofSeconds(10), () -> child.sysif().requestsSent() > sent);
-            child.kill(ClonedChild.SIGKILL);
+            child.kill(Linux.SIGKILL);
             Throwable failure = failureWithin(pending);
             assertInstanceOf(SyscallSendError.class, failure, "the stopped child never read it: it did not run");
             assertTrue(failure.getMessage().contains("died before reading it"), failure.getMessage());
@@ -367,7 +368,7 @@ class ChildMachineryTest {
                         while (child.sysif().requestsSent() == sent) {
                             Thread.onSpinWait();
                         }
-                        local.syscall(Sys.KILL, child.pid(), ClonedChild.SIGKILL);
+                        local.syscall(Sys.KILL, child.pid(), Linux.SIGKILL);
                     } catch (SyscallException e) {
                         throw new AssertionError(e);
                     }
@@ -382,7 +383,7 @@ class ChildMachineryTest {
                     throw new AssertionError("attempt " + attempt + ": the killed child took the request with it", e);
                 }
                 killer.join();
-                child.kill(ClonedChild.SIGKILL);
+                child.kill(Linux.SIGKILL);
                 assertEquals(128 + 9, child.waitFor());
             }
         } finally {
@@ -461,7 +462,7 @@ class ChildMachineryTest {
                     () -> "sleep".equals(ChildTestSupport.status(child.pid(), "Name")));
             assertThrows(SyscallSendError.class, () -> child.sysif().syscall(Sys.GETPID));
         } finally {
-            child.kill(ClonedChild.SIGKILL);
+            child.kill(Linux.SIGKILL);
             assertEquals(128 + 9, child.waitFor());
             ChildTestSupport.unmap(local, mem);
         }
@@ -472,7 +473,7 @@ class ChildMachineryTest {
     void cloningFromAGoneChildFailsToSendAndLeaksNothing(SyscallInterface local) throws Exception {
         Map<Integer, String> before = kernelObjectFds();
         ClonedChild child = Spawner.cloneLocal(local, false);
-        child.kill(ClonedChild.SIGKILL);
+        child.kill(Linux.SIGKILL);
         assertEquals(128 + 9, child.waitFor());
         assertThrows(SyscallSendError.class, () -> Spawner.cloneFrom(local, child, false));
         assertEquals(before, kernelObjectFds());
@@ -503,10 +504,10 @@ class ChildMachineryTest {
                 if (i % 10 == 0) {
                     ClonedChild grandchild = Spawner.cloneFrom(local, child, i % 20 == 0);
                     assertEquals(grandchild.pid(), grandchild.sysif().syscall(Sys.GETPID));
-                    grandchild.kill(ClonedChild.SIGKILL);
+                    grandchild.kill(Linux.SIGKILL);
                     assertEquals(128 + 9, grandchild.waitFor());
                 }
-                child.kill(ClonedChild.SIGKILL);
+                child.kill(Linux.SIGKILL);
                 assertEquals(128 + 9, child.waitFor());
             }
         } finally {
@@ -537,7 +538,7 @@ class ChildMachineryTest {
         local.writeMemory(scratch, getpid, 0, getpid.length);
         assertEquals(getpid.length, local.syscall(Sys.WRITE, pipes.requestWrite(), scratch, getpid.length));
         long sp = stack.prepare(code.trampoline(), Integer.MAX_VALUE, pipes.requestRead(), pipes.answerWrite());
-        long flags = Spawner.CLONE_VM | Spawner.CLONE_PIDFD | Spawner.CLONE_CHILD_CLEARTID | Spawner.SIGCHLD;
+        long flags = Linux.CLONE_VM | Linux.CLONE_PIDFD | Linux.CLONE_CHILD_CLEARTID | Linux.SIGCHLD;
         long pid = local.callFunction(code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         assertTrue(pid > 0, "clone: " + pid);
         int pidfd = stack.ptid();

@@ -1,5 +1,7 @@
 package io.rsyscall4j.bench;
 
+import static io.rsyscall4j.api.Linux.F_GETFD;
+
 import io.rsyscall4j.Rsyscall;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.ErrnoException;
@@ -45,7 +47,6 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class FdGcBench {
     static final int HANDLES = 10_000;
-    private static final long F_GETFD = 1;
     /** How long the setup waits for the GC to find the dropped handles (it should be at once). */
     private static final long DISCOVERY_LIMIT_NS = TimeUnit.SECONDS.toNanos(30);
 

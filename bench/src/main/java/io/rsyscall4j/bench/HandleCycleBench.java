@@ -1,5 +1,8 @@
 package io.rsyscall4j.bench;
 
+import static io.rsyscall4j.api.Linux.AT_FDCWD;
+import static io.rsyscall4j.api.Linux.PAGE_SIZE;
+
 import io.rsyscall4j.Rsyscall;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.Sys;
@@ -28,8 +31,6 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class HandleCycleBench {
-    private static final long AT_FDCWD = -100;
-    private static final long PAGE = 4096;
 
     @Param({"ffm", "jna"})
     public String provider;
@@ -43,14 +44,14 @@ public class HandleCycleBench {
     public void setUp() throws IOException {
         task = Rsyscall.local(provider);
         sysif = task.sysif();
-        path = Memory.map(sysif, PAGE);
+        path = Memory.map(sysif, PAGE_SIZE);
         byte[] devNull = "/dev/null\0".getBytes(StandardCharsets.US_ASCII);
         sysif.writeMemory(path, devNull, 0, devNull.length);
     }
 
     @TearDown
     public void tearDown() throws IOException {
-        Memory.unmap(sysif, path, PAGE);
+        Memory.unmap(sysif, path, PAGE_SIZE);
     }
 
     @Benchmark

@@ -1,5 +1,8 @@
 package io.rsyscall4j.cli;
 
+import static io.rsyscall4j.api.Linux.F_DUPFD_CLOEXEC;
+import static io.rsyscall4j.api.Linux.F_GETFD;
+
 import io.rsyscall4j.ChildProcess;
 import io.rsyscall4j.ChildTask;
 import io.rsyscall4j.Task;
@@ -42,8 +45,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "exec", description = "Run PROGRAM with exactly fds 0, 1, 2 and those given with --fd.")
 final class ExecCommand implements Callable<Integer> {
-    private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final int F_GETFD = 1;
     private static final int FILE_MODE = 0666;
     /** The first fd socket activation passes (SD_LISTEN_FDS_START). */
     private static final int LISTEN_FDS_START = 3;

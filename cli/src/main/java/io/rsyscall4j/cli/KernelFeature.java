@@ -1,5 +1,8 @@
 package io.rsyscall4j.cli;
 
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_CLOEXEC;
+
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -13,8 +16,7 @@ import java.util.List;
  */
 record KernelFeature(String name, boolean available, String detail) {
     /** An fd number no table can hold (fd numbers stay below INT_MAX): close_range over it closes nothing. */
-    private static final long NO_SUCH_FD = 0xFFFF_FFFFL;
-    private static final long CLOSE_RANGE_CLOEXEC = 1L << 2;
+    private static final long NO_SUCH_FD = CLOSE_RANGE_ALL;
 
     static List<KernelFeature> probe(SyscallInterface sysif) {
         return List.of(closeRange(sysif), pidfdOpen(sysif), clone3(sysif));

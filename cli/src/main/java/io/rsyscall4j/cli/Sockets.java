@@ -1,5 +1,13 @@
 package io.rsyscall4j.cli;
 
+import static io.rsyscall4j.api.Linux.AF_INET;
+import static io.rsyscall4j.api.Linux.AF_INET6;
+import static io.rsyscall4j.api.Linux.AF_UNIX;
+import static io.rsyscall4j.api.Linux.SOCK_CLOEXEC;
+import static io.rsyscall4j.api.Linux.SOCK_STREAM;
+import static io.rsyscall4j.api.Linux.SOL_SOCKET;
+import static io.rsyscall4j.api.Linux.SO_REUSEADDR;
+
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -21,13 +29,6 @@ import java.nio.charset.StandardCharsets;
  * failed bind or listen closes it rather than leaking it.
  */
 final class Sockets {
-    private static final int AF_UNIX = 1;
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_REUSEADDR = 2;
     private static final int BACKLOG = 128;
 
     private Sockets() {}

@@ -1,5 +1,10 @@
 package io.rsyscall4j.fd;
 
+import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
+import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
+import static io.rsyscall4j.api.Linux.PROT_READ;
+import static io.rsyscall4j.api.Linux.PROT_WRITE;
+
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -26,8 +31,6 @@ public final class AddressSpace {
     static final int MAX_POOLED = 64;
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static final int PROT_READ_WRITE = 0x1 | 0x2;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 
     private final int id = IDS.incrementAndGet();
     private final int creatorPid;
@@ -63,7 +66,7 @@ public final class AddressSpace {
             }
         }
         if (b == null) {
-            long address = sysif.syscall(Sys.MMAP, 0, SCRATCH_SIZE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+            long address = sysif.syscall(Sys.MMAP, 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             b = new ScratchBuffer(this, address, SCRATCH_SIZE);
             int count;
             synchronized (free) {

@@ -1,5 +1,8 @@
 package io.rsyscall4j.fd;
 
+import static io.rsyscall4j.api.Linux.FD_CLOEXEC;
+import static io.rsyscall4j.api.Linux.F_SETFD;
+
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import java.io.IOException;
@@ -30,8 +33,6 @@ import java.util.Objects;
  */
 public final class FileDescriptor {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
-    private static final int F_SETFD = 2;
-    private static final int FD_CLOEXEC = 1;
 
     private final FileDescriptorTask task;
     private final int number;

@@ -1,5 +1,8 @@
 package io.rsyscall4j.fd;
 
+import static io.rsyscall4j.api.Linux.CLONE_FILES;
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -26,8 +29,6 @@ import java.util.Objects;
  */
 public abstract class FileDescriptorTask {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
-    private static final int CLONE_FILES = 0x400;
-    private static final long MAX_FD = 0xFFFF_FFFFL;
     /**
      * The highest fd number Linux can ever hand out: fds are below {@code fs.nr_open}, which is at
      * most {@code sysctl_nr_open_max} = {@code INT_MAX & -BITS_PER_LONG}. Only numbers beyond it are
@@ -335,8 +336,8 @@ public abstract class FileDescriptorTask {
             }
             next = n + 1L;
         }
-        if (next <= MAX_FD) {
-            first = closeRange(next, MAX_FD, first);
+        if (next <= CLOSE_RANGE_ALL) {
+            first = closeRange(next, CLOSE_RANGE_ALL, first);
         }
         if (first != null) {
             throw first;

@@ -1,5 +1,12 @@
 package io.rsyscall4j.provider.ffm;
 
+import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
+import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
+import static io.rsyscall4j.api.Linux.PAGE_SIZE;
+import static io.rsyscall4j.api.Linux.PROT_EXEC;
+import static io.rsyscall4j.api.Linux.PROT_READ;
+import static io.rsyscall4j.api.Linux.PROT_WRITE;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -41,12 +48,6 @@ final class RawSyscall {
         0x0f, 0x05,
         (byte) 0xc3,
     };
-    private static final long PAGE = 4096;
-    private static final int PROT_READ = 0x1;
-    private static final int PROT_WRITE = 0x2;
-    private static final int PROT_EXEC = 0x4;
-    private static final int MAP_PRIVATE = 0x2;
-    private static final int MAP_ANONYMOUS = 0x20;
 
     /** {@code long (long nr, long a1, ..., long a6)}. */
     static final FunctionDescriptor SIGNATURE = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
@@ -73,14 +74,14 @@ final class RawSyscall {
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                         ValueLayout.JAVA_INT));
         try {
-            MemorySegment page = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, PAGE,
+            MemorySegment page = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, (long) PAGE_SIZE,
                     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
             if (page.address() == -1L) {
                 throw new IllegalStateException("mmap of one page for the raw syscall code failed");
             }
-            page = page.reinterpret(PAGE);
+            page = page.reinterpret((long) PAGE_SIZE);
             MemorySegment.copy(CODE, 0, page, ValueLayout.JAVA_BYTE, 0, CODE.length);
-            int rc = (int) mprotect.invokeExact(page, PAGE, PROT_READ | PROT_EXEC);
+            int rc = (int) mprotect.invokeExact(page, (long) PAGE_SIZE, PROT_READ | PROT_EXEC);
             if (rc != 0) {
                 throw new IllegalStateException("mprotect(PROT_READ|PROT_EXEC) of the raw syscall code failed");
             }

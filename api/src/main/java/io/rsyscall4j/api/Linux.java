@@ -1,0 +1,158 @@
+package io.rsyscall4j.api;
+
+/**
+ * Linux's flags, commands, signal numbers and sizes (x86_64 values), each declared once, under its
+ * C name.
+ *
+ * <p>The values are those of glibc's and the kernel's headers on x86_64, which a test compiles
+ * against: they combine with {@code |} exactly as in C. Syscall numbers are {@link Sys}, errno values
+ * {@link Errno}. Flags a syscall takes as {@code unsigned long} ({@code CLONE_*}) and values beyond
+ * {@code int} are {@code long}; {@code poll(2)} events are {@code short}, as in {@code struct pollfd}.
+ */
+public final class Linux {
+    // <fcntl.h>: open(2) flags.
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
+    public static final int O_ACCMODE = 03;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DSYNC = 010000;
+    public static final int O_DIRECT = 040000;
+    public static final int O_LARGEFILE = 0100000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_NOATIME = 01000000;
+    /** Close on exec. Every fd rsyscall4j creates has it, so no fd leaks into an exec'd program by accident. */
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_SYNC = 04010000;
+    public static final int O_PATH = 010000000;
+    public static final int O_TMPFILE = 020200000;
+
+    // <fcntl.h>: the *at(2) calls' directory, fcntl(2) commands.
+    /** The directory argument of the {@code *at} calls that means the current directory. */
+    public static final int AT_FDCWD = -100;
+    public static final int F_DUPFD = 0;
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    /** The close-on-exec bit of {@code F_GETFD}/{@code F_SETFD}. */
+    public static final int FD_CLOEXEC = 1;
+
+    // <unistd.h>: lseek(2) whence, close_range(2) flags.
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_CUR = 1;
+    public static final int SEEK_END = 2;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+    public static final int CLOSE_RANGE_UNSHARE = 1 << 1;
+    /** Marks the range close-on-exec instead of closing it (Linux 5.11). */
+    public static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
+    /** {@code ~0U}: as {@code close_range}'s last fd, every fd from the first one on. */
+    public static final long CLOSE_RANGE_ALL = 0xFFFF_FFFFL;
+
+    // <sys/mman.h>
+    public static final int PROT_NONE = 0;
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int PROT_EXEC = 0x4;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_FIXED = 0x10;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_STACK = 0x20000;
+    /** The size of a page on x86_64 ({@code sysconf(_SC_PAGESIZE)}). */
+    public static final int PAGE_SIZE = 4096;
+
+    // <signal.h>
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGQUIT = 3;
+    public static final int SIGABRT = 6;
+    public static final int SIGKILL = 9;
+    public static final int SIGUSR1 = 10;
+    public static final int SIGSEGV = 11;
+    public static final int SIGUSR2 = 12;
+    public static final int SIGPIPE = 13;
+    public static final int SIGALRM = 14;
+    public static final int SIGTERM = 15;
+    public static final int SIGCHLD = 17;
+    public static final int SIGCONT = 18;
+    public static final int SIGSTOP = 19;
+    public static final int SIGTSTP = 20;
+    public static final int SIGWINCH = 28;
+    /** The highest signal number the kernel knows ({@code _NSIG}; a sigset is 64 bits). */
+    public static final int SIGRTMAX = 64;
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
+    public static final int SIG_SETMASK = 2;
+
+    // <sched.h>: clone(2) and unshare(2) flags.
+    public static final long CLONE_VM = 0x100;
+    public static final long CLONE_FS = 0x200;
+    public static final long CLONE_FILES = 0x400;
+    public static final long CLONE_SIGHAND = 0x800;
+    public static final long CLONE_PIDFD = 0x1000;
+    public static final long CLONE_VFORK = 0x4000;
+    public static final long CLONE_PARENT = 0x8000;
+    public static final long CLONE_THREAD = 0x10000;
+    public static final long CLONE_NEWNS = 0x20000;
+    public static final long CLONE_SYSVSEM = 0x40000;
+    public static final long CLONE_SETTLS = 0x80000;
+    public static final long CLONE_PARENT_SETTID = 0x100000;
+    public static final long CLONE_CHILD_CLEARTID = 0x200000;
+    public static final long CLONE_CHILD_SETTID = 0x1000000;
+    public static final long CLONE_NEWCGROUP = 0x2000000;
+    public static final long CLONE_NEWUTS = 0x4000000;
+    public static final long CLONE_NEWIPC = 0x8000000;
+    public static final long CLONE_NEWUSER = 0x10000000;
+    public static final long CLONE_NEWPID = 0x20000000;
+    public static final long CLONE_NEWNET = 0x40000000;
+
+    // <sys/wait.h>: waitid(2).
+    public static final int P_ALL = 0;
+    public static final int P_PID = 1;
+    public static final int P_PGID = 2;
+    public static final int P_PIDFD = 3;
+    public static final int WNOHANG = 1;
+    public static final int WSTOPPED = 2;
+    public static final int WEXITED = 4;
+    public static final int WNOWAIT = 0x1000000;
+    /** {@code siginfo_t.si_code} of a child that exited (else it was killed or dumped core). */
+    public static final int CLD_EXITED = 1;
+    public static final int CLD_KILLED = 2;
+    public static final int CLD_DUMPED = 3;
+
+    // <poll.h>, <sys/ioctl.h>
+    public static final short POLLIN = 0x1;
+    public static final short POLLPRI = 0x2;
+    public static final short POLLOUT = 0x4;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+    /** {@code ioctl(2)}: the bytes ready to read (for a pipe's write end: written and not yet read). */
+    public static final int FIONREAD = 0x541B;
+
+    // <sys/socket.h>
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_NONBLOCK = 04000;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_REUSEADDR = 2;
+
+    // <sys/prctl.h>
+    public static final int PR_SET_PDEATHSIG = 1;
+    public static final int PR_GET_PDEATHSIG = 2;
+
+    private Linux() {}
+}
