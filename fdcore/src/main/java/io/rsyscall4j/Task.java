@@ -1,6 +1,8 @@
 package io.rsyscall4j;
 
 import static io.rsyscall4j.api.Linux.AT_FDCWD;
+import static io.rsyscall4j.api.Linux.AF_UNIX;
+import static io.rsyscall4j.api.Linux.SOCK_CLOEXEC;
 
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Errno;
@@ -8,12 +10,15 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.AddressSpace;
+import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.FileDescriptorTask;
 import io.rsyscall4j.fd.OpenFlags;
 import io.rsyscall4j.fd.ScratchBuffer;
 import java.io.IOException;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -112,6 +117,135 @@ public class Task extends FileDescriptorTask {
             throw e;
         }
         return new Pipe(read, adopt(w));
+    }
+
+    /**
+     * {@code socket(2)} in this task, close-on-exec: an unbound, unconnected socket of {@code family}
+     * ({@link java.net.StandardProtocolFamily} INET, INET6 or UNIX) and {@code type}. Bind, listen,
+     * connect and the rest are {@link Sockets}' calls on the handle.
+     *
+     * @throws IllegalArgumentException a protocol family other than those three
+     */
+    public FileDescriptor socket(ProtocolFamily family, SocketType type) throws IOException {
+        Objects.requireNonNull(type, "type");
+        return socket(SocketAddresses.family(Objects.requireNonNull(family, "family")), type.value(), 0);
+    }
+
+    /**
+     * {@code socket(domain, type | SOCK_CLOEXEC, protocol)} by Linux's numbers ({@code AF_*},
+     * {@code SOCK_*}, {@code IPPROTO_*}), for a kind {@link #socket(ProtocolFamily, SocketType)}
+     * does not name. {@code SOCK_CLOEXEC} is always added.
+     */
+    public FileDescriptor socket(int domain, int type, int protocol) throws IOException {
+        checkCanMakeFds("make a socket");
+        long fd;
+        try {
+            fd = sysif().syscall(Sys.SOCKET, domain, type | SOCK_CLOEXEC, protocol);
+        } catch (ErrnoException e) {
+            throw e.withSubject("domain " + domain + ", type " + type + ", protocol " + protocol);
+        }
+        return adopt((int) fd);
+    }
+
+    /** {@code socketpair(AF_UNIX, type | SOCK_CLOEXEC)}: two connected Unix sockets, both owned by this task. */
+    public SocketPair socketpair(SocketType type) throws IOException {
+        Objects.requireNonNull(type, "type");
+        checkCanMakeFds("make a socket pair");
+        int a;
+        int b;
+        try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            sysif().syscall(Sys.SOCKETPAIR, AF_UNIX, type.value() | SOCK_CLOEXEC, 0, buf.address());
+            a = buf.readInt(0);
+            b = buf.readInt(4);
+        } catch (ErrnoException e) {
+            throw e.withSubject("AF_UNIX, " + type);
+        }
+        FileDescriptor first;
+        try {
+            first = adopt(a);
+        } catch (RuntimeException e) {
+            closeQuietly(b, e);
+            throw e;
+        }
+        return new SocketPair(first, adopt(b));
+    }
+
+    /**
+     * A socket of {@code type} bound to {@code address} and, unless a datagram socket, listening
+     * with {@code backlog}: what a server (or systemd's {@code ListenStream=}, {@code ListenDatagram=},
+     * {@code ListenSequentialPacket=}) opens. The family follows the address; IP sockets get
+     * {@code SO_REUSEADDR} first. If a step fails, the socket is closed before the error is
+     * thrown: nothing stays open or bound.
+     */
+    public FileDescriptor listen(SocketAddress address, SocketType type, int backlog) throws IOException {
+        return Sockets.open(this, address, type, backlog, true);
+    }
+
+    /**
+     * A socket of {@code type} connected to {@code address} (the family follows the address); on
+     * failure the socket is closed before the error is thrown.
+     */
+    public FileDescriptor connect(SocketAddress address, SocketType type) throws IOException {
+        return Sockets.open(this, address, type, 0, false);
+    }
+
+    /**
+     * {@code accept4(listener, SOCK_CLOEXEC)} in this task: waits for the next connection on
+     * {@code listener} (a handle usable by this task: same fd table) and returns it as this task's
+     * handle. The peer's address is {@link Sockets#remoteAddress}.
+     */
+    public FileDescriptor accept(FileDescriptor listener) throws IOException {
+        checkCanMakeFds("accept a connection");
+        long fd;
+        try (Borrowed b = listener.borrow(this)) {
+            fd = sysif().syscall(Sys.ACCEPT4, b.number(), 0, 0, SOCK_CLOEXEC);
+        } catch (ErrnoException e) {
+            throw e.withSubject(Integer.toString(listener.number()));
+        }
+        return adopt((int) fd);
+    }
+
+    /**
+     * {@code recvmsg(2)} with {@code MSG_CMSG_CLOEXEC} in this task: the next data on the Unix
+     * {@code socket} (at most {@code maxBytes}) and the fds sent with it ({@link Sockets#sendFds}),
+     * as owned handles of this task.
+     *
+     * @param maxFds room for this many fds, at most 253 (the kernel's {@code SCM_MAX_FD})
+     * @throws FdsTruncatedException more fds came than {@code maxFds}: those that arrived are closed
+     */
+    public ReceivedMessage receiveFds(FileDescriptor socket, int maxBytes, int maxFds) throws IOException {
+        return FdPassing.receive(this, socket, maxBytes, maxFds);
+    }
+
+    /**
+     * {@code pidfd_open(pid, 0)}: a pidfd for process {@code pid} (as this task sees pids), owned by
+     * this task. Pidfds are always close-on-exec.
+     */
+    public FileDescriptor pidfdOpen(int pid) throws IOException {
+        checkCanMakeFds("open a pidfd");
+        long fd;
+        try {
+            fd = sysif().syscall(Sys.PIDFD_OPEN, pid, 0);
+        } catch (ErrnoException e) {
+            throw e.withSubject("pid " + pid);
+        }
+        return adopt((int) fd);
+    }
+
+    /**
+     * {@code pidfd_getfd(pidfd, targetFd, 0)}: a copy, in this task, of fd {@code targetFd} of the
+     * process {@code pidfd} refers to, close-on-exec, as an owned handle. The kernel allows it where
+     * it would allow ptrace-attaching that process.
+     */
+    public FileDescriptor pidfdGetfd(FileDescriptor pidfd, int targetFd) throws IOException {
+        checkCanMakeFds("take an fd with pidfd_getfd");
+        long fd;
+        try (Borrowed b = pidfd.borrow(this)) {
+            fd = sysif().syscall(Sys.PIDFD_GETFD, b.number(), targetFd, 0);
+        } catch (ErrnoException e) {
+            throw e.withSubject(pidfd.number() + ", fd " + targetFd);
+        }
+        return adopt((int) fd);
     }
 
     /**

@@ -40,6 +40,7 @@ public enum Sys {
     BIND(49, true),
     LISTEN(50, true),
     GETSOCKNAME(51, true),
+    GETPEERNAME(52, true),
     SOCKETPAIR(53, false),
     SETSOCKOPT(54, true),
     GETSOCKOPT(55, true),

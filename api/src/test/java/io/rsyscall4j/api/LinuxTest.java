@@ -44,6 +44,8 @@ final class LinuxTest {
                 #include <sys/prctl.h>
                 #include <sys/socket.h>
                 #include <sys/wait.h>
+                #include <netinet/in.h>
+                #include <netinet/tcp.h>
                 """);
         StringBuilder kernel = new StringBuilder("#include <linux/fcntl.h>\n");
         constants.forEach((name, value) -> {
