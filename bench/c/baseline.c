@@ -10,6 +10,9 @@
  *                                  syscall)
  *   baseline sockpingpong ITERATIONS  the same over one AF_UNIX stream socketpair, the transport
  *                                  child tasks used before (a control, without a target)
+ *   baseline fdpass ITERATIONS     one process: sendmsg of one byte and one fd (SCM_RIGHTS) down a
+ *                                  stream socketpair, recvmsg of it (MSG_CMSG_CLOEXEC), close of
+ *                                  the fd received
  *
  * Prints one number: nanoseconds per operation, the median of REPS timed repetitions (after one
  * untimed warm-up repetition). Compiled by bench/run with the machine's cc; the library itself
@@ -147,8 +150,48 @@ static double pingpong(long iterations) {
     return (now_ns() - start) / iterations;
 }
 
+static int pass_pair[2];
+static int passed = -1;
+
+static double fdpass(long iterations) {
+    char byte = 'x';
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        struct iovec iov = {&byte, 1};
+        struct msghdr m = {0};
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = control.buf;
+        m.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &passed, sizeof(int));
+        if (sendmsg(pass_pair[0], &m, MSG_NOSIGNAL) != 1) {
+            die("sendmsg");
+        }
+        struct msghdr r = {0};
+        r.msg_iov = &iov;
+        r.msg_iovlen = 1;
+        r.msg_control = control.buf;
+        r.msg_controllen = sizeof control.buf;
+        if (recvmsg(pass_pair[1], &r, MSG_CMSG_CLOEXEC) != 1 || CMSG_FIRSTHDR(&r) == NULL) {
+            die("recvmsg");
+        }
+        int got;
+        memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&r)), sizeof(int));
+        close(got);
+    }
+    return (now_ns() - start) / iterations;
+}
+
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|fdpass N\n");
     exit(2);
 }
 
@@ -180,6 +223,15 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[1], "sockpingpong") == 0) {
         start_server(1);
         op = pingpong;
+    } else if (strcmp(argv[1], "fdpass") == 0) {
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pass_pair) != 0) {
+            die("socketpair");
+        }
+        passed = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (passed < 0) {
+            die("open /dev/null");
+        }
+        op = fdpass;
     } else {
         usage();
     }
