@@ -51,7 +51,21 @@ public class Task extends FileDescriptorTask {
         this.stderr = err;
     }
 
-    /** This task's handle for fd 0. */
+    /** A {@code dup2} onto one of this task's stdio handles makes its result the new one. */
+    @Override
+    protected final void handleReplaced(FileDescriptor consumed, FileDescriptor replacement) {
+        synchronized (this) {
+            if (stdin == consumed) {
+                stdin = replacement;
+            } else if (stdout == consumed) {
+                stdout = replacement;
+            } else if (stderr == consumed) {
+                stderr = replacement;
+            }
+        }
+    }
+
+    /** This task's handle for fd 0 (after a {@code dup2} onto it, the handle that made). */
     public FileDescriptor stdin() {
         return stdin;
     }

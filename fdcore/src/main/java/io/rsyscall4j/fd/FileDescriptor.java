@@ -387,6 +387,7 @@ public final class FileDescriptor {
                 throw new IllegalStateException("internal error: " + op + " onto fd " + target.number + " left it unowned");
             }
             LOG.log(Level.DEBUG, "{0}: {1} fd {2} onto fd {3}", task, op, number, target.number);
+            target.task.handleReplaced(target, result);
             return result;
         }
     }

@@ -92,6 +92,13 @@ public abstract class FileDescriptorTask {
         return membership.manipulating;
     }
 
+    /**
+     * Called after {@code replacement} took over {@code consumed}'s number ({@code dup2} onto
+     * it), so a task that holds handles of its own (its stdio) keeps holding the number.
+     */
+    protected void handleReplaced(FileDescriptor consumed, FileDescriptor replacement) {
+    }
+
     /** For subclasses around a syscall that changes the task's fd table (exec, exit). */
     protected final void setManipulatingFdTable(boolean manipulating) {
         membership.manipulating = manipulating;
