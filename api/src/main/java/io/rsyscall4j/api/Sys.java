@@ -59,13 +59,25 @@ public enum Sys {
     GETRLIMIT(97, false),
     GETUID(102, false),
     GETGID(104, false),
+    GETEUID(107, false),
+    GETEGID(108, false),
     SETPGID(109, false),
     GETPPID(110, false),
     SETSID(112, false),
+    SETGROUPS(116, false),
+    SETRESUID(117, false),
+    SETRESGID(119, false),
+    CAPGET(125, false),
+    CAPSET(126, false),
     RT_SIGTIMEDWAIT(128, false),
     SCHED_SETSCHEDULER(144, false),
+    PIVOT_ROOT(155, false),
     PRCTL(157, false),
     SETRLIMIT(160, false),
+    CHROOT(161, false),
+    MOUNT(165, false),
+    UMOUNT2(166, false),
+    SETHOSTNAME(170, false),
     GETTID(186, false),
     TKILL(200, false),
     FUTEX(202, false),
@@ -77,6 +89,7 @@ public enum Sys {
     TGKILL(234, false),
     WAITID(247, false),
     OPENAT(257, false),
+    MKDIRAT(258, false),
     NEWFSTATAT(262, false),
     READLINKAT(267, false),
     PPOLL(271, false),
@@ -96,7 +109,8 @@ public enum Sys {
     PIDFD_OPEN(434, false),
     CLONE3(435, false),
     CLOSE_RANGE(436, false),
-    PIDFD_GETFD(438, true);
+    PIDFD_GETFD(438, true),
+    MOUNT_SETATTR(442, false);
 
     private final int number;
     private final boolean firstArgIsFd;
