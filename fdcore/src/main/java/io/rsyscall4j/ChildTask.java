@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Linux;
 import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
 import static io.rsyscall4j.api.Linux.CLOSE_RANGE_CLOEXEC;
 import static io.rsyscall4j.api.Linux.SIGKILL;
@@ -47,7 +48,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * program such a child exec'd. The fd tables themselves never keep a task alive. Killing is the fallback:
  * {@link #exit} a child when done with it, which is prompt and reports failures.
  */
-public class ChildTask extends Task {
+public class ChildTask extends ConfinedTask {
     private static final long[] STDIO = {0, 1, 2};
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -134,9 +135,13 @@ public class ChildTask extends Task {
      * clone, so exactly the handles that existed then can be inherited.
      */
     static ChildTask cloneFrom(Task parent, CloneFlag... flags) throws IOException {
-        boolean files = false;
-        for (CloneFlag f : flags) {
-            files |= Objects.requireNonNull(f, "clone flag") == CloneFlag.FILES;
+        boolean files = Namespaces.files(flags);
+        long namespaces = Namespaces.of(flags);
+        long creatorUid = -1;
+        long creatorGid = -1;
+        if ((namespaces & Linux.CLONE_NEWUSER) != 0) {
+            creatorUid = parent.sysif().syscall(Sys.GETEUID);
+            creatorGid = parent.sysif().syscall(Sys.GETEGID);
         }
         ClonedChild process;
         FDTable table = files ? parent.fdTable() : new FDTable(parent.pid(), parent.fdTable());
@@ -145,13 +150,20 @@ public class ChildTask extends Task {
             p.lifecycle.lock(); // not while it execs, exits or unshares
             try {
                 p.checkAlive("clone");
-                process = Spawner.cloneFrom(p.connection.local(), p.process, files, p.fdTable() == p.jvmTable);
+                process = Spawner.cloneFrom(p.connection.local(), p.process, files, p.fdTable() == p.jvmTable,
+                        namespaces);
                 p.mayShareTable |= files;
+            } catch (ErrnoException e) {
+                throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
             } finally {
                 p.lifecycle.unlock();
             }
         } else {
-            process = Spawner.cloneLocal(parent.sysif(), files);
+            try {
+                process = Spawner.cloneLocal(parent.sysif(), files, namespaces);
+            } catch (ErrnoException e) {
+                throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
+            }
         }
         ChildTask child;
         try {
@@ -171,6 +183,21 @@ public class ChildTask extends Task {
         }
         child.initStdio(stdio(parent.stdin(), child, files), stdio(parent.stdout(), child, files),
                 stdio(parent.stderr(), child, files));
+        if (creatorUid >= 0) {
+            child.creator(creatorUid, creatorGid);
+        }
+        if (namespaces != 0) {
+            try {
+                child.newNamespacesMade(namespaces);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    child.exit(1);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
         return child;
     }
 
@@ -468,12 +495,24 @@ public class ChildTask extends Task {
         }
     }
 
+    @Override
+    <T> T whileAlive(String what, Step<T> step) throws IOException {
+        lifecycle.lock();
+        try {
+            checkAlive(what);
+            return step.run();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
     /** Where the child is in its life. */
     State state() {
         return state.get();
     }
 
     /** The process behind this task (for tests and the package). */
+    @Override
     ClonedChild process() {
         return process;
     }

@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Linux;
 import static io.rsyscall4j.api.Linux.CLD_EXITED;
 import static io.rsyscall4j.api.Linux.P_PID;
 import static io.rsyscall4j.api.Linux.P_PIDFD;
@@ -12,6 +13,7 @@ import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.api.SyscallSendError;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -29,7 +31,15 @@ final class ClonedChild {
 
     private final SyscallInterface local;
     private final ClonedChild parent;
-    private final int pid;
+    /** The pid in the JVM's pid namespace. */
+    private volatile int pid;
+    /** The pid in the parent's pid namespace (what its {@code clone} returned). */
+    private volatile int pidInParent;
+    /** The pid the process sees for itself ({@code getpid}). */
+    private volatile int ownPid;
+    private volatile boolean inJvmPidNamespace = true;
+    /** Set by {@code unshare(CLONE_NEWPID)}: its next children are in a pid namespace it is not in. */
+    private volatile boolean childrenInNewPidNamespace;
     private final int pidfd;
     private final ChildStack stack;
     private final ChildSyscallInterface sysif;
@@ -54,6 +64,8 @@ final class ClonedChild {
         this.local = local;
         this.parent = parent;
         this.pid = pid;
+        this.pidInParent = pid;
+        this.ownPid = pid;
         this.pidfd = pidfd;
         this.stack = stack;
         this.sysif = sysif;
@@ -63,8 +75,43 @@ final class ClonedChild {
         this.serverFdsInParentTable = sharesParentTable;
     }
 
+    /** The pid in the JVM's pid namespace. */
     int pid() {
         return pid;
+    }
+
+    /**
+     * The pid a child this process clones with the new namespaces {@code namespaces} will see as
+     * its parent's ({@code getppid}): 0 when that child is in a pid namespace this process is not
+     * in.
+     */
+    int parentPidForChild(long namespaces) {
+        return (namespaces & Linux.CLONE_NEWPID) != 0 || childrenInNewPidNamespace ? 0 : ownPid;
+    }
+
+    /** This process unshared its pid namespace: its next children are in a new one. */
+    void childrenInNewPidNamespace() {
+        childrenInNewPidNamespace = true;
+    }
+
+    /**
+     * Right after the clone, before the child is handed out: learns the pids of a child made in
+     * (or under) another pid namespace than the JVM's, where {@code clone} returned the pid in the
+     * parent's namespace: the JVM's is read from the pidfd's {@code fdinfo}, the child's own by
+     * asking it.
+     */
+    void placeInPidNamespaces(long namespaces) throws SyscallException {
+        boolean sameAsParent = parent == null
+                ? (namespaces & Linux.CLONE_NEWPID) == 0
+                : parent.parentPidForChild(namespaces) != 0;
+        inJvmPidNamespace = sameAsParent && (parent == null || parent.inJvmPidNamespace);
+        if (inJvmPidNamespace) {
+            return;
+        }
+        if (parent != null && !parent.inJvmPidNamespace) {
+            pid = pidOfPidfd(pidfd);
+        }
+        ownPid = sameAsParent ? pidInParent : (int) sysif.syscall(Sys.GETPID);
     }
 
     /** The child's pidfd, in the JVM's fd table. Valid until the child is reaped. */
@@ -111,6 +158,20 @@ final class ClonedChild {
         }
         serverFdsInParentTable = false;
         return new int[] {serverRequestFd, serverAnswerFd};
+    }
+
+    /** The pid, in the JVM's pid namespace, of the process of the JVM's pidfd {@code fd}. */
+    private static int pidOfPidfd(int fd) throws SyscallException {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("Pid:")) {
+                    return Integer.parseInt(line.substring(4).trim());
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new SyscallSendError("reading the pid of pidfd " + fd + ": " + e, e);
+        }
+        throw new SyscallSendError("/proc/self/fdinfo/" + fd + " names no pid");
     }
 
     /** Sends {@code signal} through the pidfd: never to a reused pid. No-op once reaped. */
@@ -189,7 +250,7 @@ final class ClonedChild {
 
     private int waitThroughParent(long info) throws SyscallException {
         try {
-            parent.sysif().syscall(Sys.WAITID, P_PID, pid, info, WEXITED, 0);
+            parent.sysif().syscall(Sys.WAITID, P_PID, pidInParent, info, WEXITED, 0);
             return decode(info);
         } catch (ErrnoException e) {
             if (e.errno() != Errno.ECHILD) {

@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Linux;
 import static io.rsyscall4j.api.Linux.CLONE_CHILD_CLEARTID;
 import static io.rsyscall4j.api.Linux.CLONE_FILES;
 import static io.rsyscall4j.api.Linux.CLONE_PIDFD;
@@ -157,17 +158,26 @@ final class Spawner {
      * @param files share the JVM's fd table ({@code CLONE_FILES})
      */
     static ClonedChild cloneLocal(SyscallInterface local, boolean files) throws SyscallException {
+        return cloneLocal(local, files, 0);
+    }
+
+    /**
+     * As {@link #cloneLocal(SyscallInterface, boolean)}, the child made in the new namespaces
+     * {@code namespaces} ({@code CLONE_NEW*} bits) too.
+     */
+    static ClonedChild cloneLocal(SyscallInterface local, boolean files, long namespaces) throws SyscallException {
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
         ServerPipes pipes = pipesInJvmTable(local, stack);
-        long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
+        long flags = cloneFlags(files, namespaces);
         long pid;
         try {
-            long sp = stack.prepare(code.trampoline(), JVM_PID, pipes.requestRead(), pipes.answerWrite());
+            long sp = stack.prepare(code.trampoline(), expectedParent(namespaces), pipes.requestRead(),
+                    pipes.answerWrite());
             pid = onSpawnerThread(() -> local.callFunction(
                     code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0));
             if (pid < 0) {
-                throw ErrnoException.of(Sys.CLONE, (int) -pid);
+                throw new ErrnoException(Sys.CLONE, (int) -pid, Namespaces.describe(flags));
             }
         } catch (SyscallException | RuntimeException e) {
             pipes.closeQuietly(local, e);
@@ -175,13 +185,14 @@ final class Spawner {
             throw e;
         }
         ClonedChild child = madeInJvmTable(local, null, (int) pid, stack, pipes, files);
-        if (!files) {
-            try {
+        try {
+            if (!files) {
                 separateCopies(local, child, pipes);
-            } catch (SyscallException | RuntimeException e) {
-                abandon(child, e);
-                throw e;
             }
+            child.placeInPidNamespaces(namespaces);
+        } catch (SyscallException | RuntimeException e) {
+            abandon(child, e);
+            throw e;
         }
         return child;
     }
@@ -204,8 +215,17 @@ final class Spawner {
      */
     static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable)
             throws SyscallException {
+        return cloneFrom(local, parent, files, parentInJvmTable, 0);
+    }
+
+    /**
+     * As {@link #cloneFrom(SyscallInterface, ClonedChild, boolean, boolean)}, the child made in the
+     * new namespaces {@code namespaces} ({@code CLONE_NEW*} bits) too.
+     */
+    static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable,
+            long namespaces) throws SyscallException {
         if (parentInJvmTable) {
-            return cloneFromInJvmTable(local, parent, files);
+            return cloneFromInJvmTable(local, parent, files, namespaces);
         }
         ChildCode code = ChildCode.load(local);
         ChildSyscallInterface p = parent.sysif();
@@ -219,7 +239,8 @@ final class Spawner {
         }
         int ourRequest = -1;
         int ourAnswer = -1;
-        long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
+        long flags = cloneFlags(files, namespaces);
+        int expectedPpid = parent.parentPidForChild(namespaces);
         long pid;
         boolean cloneSent = false;
         try {
@@ -229,9 +250,10 @@ final class Spawner {
             ourAnswer = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.answerRead(), 0);
             local.syscall(Sys.FCNTL, ourRequest, F_SETFL, O_NONBLOCK);
             local.syscall(Sys.FCNTL, ourAnswer, F_SETFL, O_NONBLOCK);
-            long sp = stack.prepare(code.trampoline(), parent.pid(), pipes.requestRead(), pipes.answerWrite());
+            long sp = stack.prepare(code.trampoline(), expectedPpid, pipes.requestRead(),
+                    pipes.answerWrite());
             cloneSent = true;
-            pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+            pid = cloneIn(p, flags, sp, stack);
         } catch (SyscallException | RuntimeException e) {
             if (ourRequest >= 0) {
                 // Through the JVM's copy of the request pipe: a child the clone may have made exits
@@ -284,7 +306,8 @@ final class Spawner {
         ClonedChild child = new ClonedChild(local, parent, (int) pid, pidfd, stack, sysif, pipes.requestRead(),
                 pipes.answerWrite(), files);
         try {
-            checkParentOutlivedTheClone(child, parent);
+            checkParentOutlivedTheClone(child, parent, expectedPpid);
+            child.placeInPidNamespaces(namespaces);
         } catch (SyscallException | RuntimeException e) {
             abandon(child, e);
             throw e;
@@ -300,17 +323,19 @@ final class Spawner {
      * through the parent, a parent killed between making the pipes and the clone left them, and
      * perhaps the new child's pidfd, open in the JVM's table with nobody able to close them.)
      */
-    private static ClonedChild cloneFromInJvmTable(SyscallInterface local, ClonedChild parent, boolean files)
-            throws SyscallException {
+    private static ClonedChild cloneFromInJvmTable(SyscallInterface local, ClonedChild parent, boolean files,
+            long namespaces) throws SyscallException {
         ChildCode code = ChildCode.load(local);
         SyscallInterface p = parent.sysif();
         ChildStack stack = ChildStack.allocate(local);
         ServerPipes pipes = pipesInJvmTable(local, stack);
-        long flags = BASE_FLAGS | (files ? CLONE_FILES : 0);
+        long flags = cloneFlags(files, namespaces);
+        int expectedPpid = parent.parentPidForChild(namespaces);
         long pid;
         try {
-            long sp = stack.prepare(code.trampoline(), parent.pid(), pipes.requestRead(), pipes.answerWrite());
-            pid = p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+            long sp = stack.prepare(code.trampoline(), expectedPpid, pipes.requestRead(),
+                    pipes.answerWrite());
+            pid = cloneIn(p, flags, sp, stack);
         } catch (SyscallHangup e) {
             // The parent died with the clone sent: it may have run, making a child whose server reads
             // the request pipe in this very table, perhaps without a parent-death signal. Closing its
@@ -341,7 +366,8 @@ final class Spawner {
             if (!files) {
                 separateCopies(local, child, pipes);
             }
-            checkParentOutlivedTheClone(child, parent);
+            checkParentOutlivedTheClone(child, parent, expectedPpid);
+            child.placeInPidNamespaces(namespaces);
         } catch (SyscallException | RuntimeException e) {
             // Its pipe ends in the parent's table are in the JVM's: the dead parent cannot close them.
             int[] serverFds = child.takeServerFdsInParentTable();
@@ -411,11 +437,39 @@ final class Spawner {
      * clone failed and the child is abandoned (killed and released by the caller), its fds in the
      * JVM's table closed.
      */
-    private static void checkParentOutlivedTheClone(ClonedChild child, ClonedChild parent) throws SyscallException {
+    private static void checkParentOutlivedTheClone(ClonedChild child, ClonedChild parent, int expectedPpid)
+            throws SyscallException {
         long ppid = child.sysif().syscall(Sys.GETPPID);
-        if (ppid != parent.pid()) {
+        if (ppid != expectedPpid) {
             throw new SyscallHangup("clone: child task " + parent.pid() + " died while cloning child " + child.pid()
                     + ", which was then reparented to " + ppid + " without its parent-death signal");
+        }
+    }
+
+    /** The flags of a clone: the base ones, {@code CLONE_FILES} if asked, and the namespaces. */
+    private static long cloneFlags(boolean files, long namespaces) {
+        if ((namespaces & ~Namespaces.ALL) != 0) {
+            throw new IllegalArgumentException("not namespace flags: 0x" + Long.toHexString(namespaces & ~Namespaces.ALL));
+        }
+        return BASE_FLAGS | (files ? CLONE_FILES : 0) | namespaces;
+    }
+
+    /**
+     * The parent the new child's {@code getppid} must name, as its trampoline and
+     * {@link #checkParentOutlivedTheClone} check: 0 for the first process of a new pid namespace,
+     * whose parent is outside it (so for such a child a parent dying during the clone goes unseen,
+     * and the child serves on until the JVM closes its connection).
+     */
+    private static int expectedParent(long namespaces) {
+        return (namespaces & Linux.CLONE_NEWPID) != 0 ? 0 : JVM_PID;
+    }
+
+    /** A clone in a child's server; a refusal names the flags asked. */
+    private static long cloneIn(SyscallInterface p, long flags, long sp, ChildStack stack) throws SyscallException {
+        try {
+            return p.syscall(Sys.CLONE, flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+        } catch (ErrnoException e) {
+            throw e.withSubject(Namespaces.describe(flags));
         }
     }
 

@@ -174,5 +174,47 @@ public final class Linux {
     public static final int PR_SET_PDEATHSIG = 1;
     public static final int PR_GET_PDEATHSIG = 2;
 
+    // <sys/prctl.h>, <linux/capability.h>: credentials of a child task.
+    public static final int PR_GET_DUMPABLE = 3;
+    public static final int PR_SET_DUMPABLE = 4;
+    public static final int PR_CAPBSET_DROP = 24;
+    public static final int PR_SET_NO_NEW_PRIVS = 38;
+    public static final int PR_GET_NO_NEW_PRIVS = 39;
+    public static final int PR_CAP_AMBIENT = 47;
+    public static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
+    /** {@code _LINUX_CAPABILITY_VERSION_3}: {@code capset(2)}'s header version for two 32-bit words per set. */
+    public static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+    /** The highest capability number ({@code CAP_CHECKPOINT_RESTORE}). */
+    public static final int CAP_LAST_CAP = 40;
+
+    // <sys/mount.h>: mount(2), umount2(2), mount_setattr(2).
+    public static final long MS_RDONLY = 0x1;
+    public static final long MS_NOSUID = 0x2;
+    public static final long MS_NODEV = 0x4;
+    public static final long MS_NOEXEC = 0x8;
+    public static final long MS_REMOUNT = 0x20;
+    public static final long MS_NOATIME = 0x400;
+    public static final long MS_NODIRATIME = 0x800;
+    public static final long MS_BIND = 0x1000;
+    public static final long MS_REC = 0x4000;
+    public static final long MS_PRIVATE = 0x40000;
+    public static final long MS_SLAVE = 0x80000;
+    public static final long MS_RELATIME = 0x200000;
+    public static final long MS_STRICTATIME = 0x1000000;
+    public static final int MNT_DETACH = 0x2;
+    public static final long MOUNT_ATTR_RDONLY = 0x1;
+    /** {@code sizeof(struct mount_attr)}, version 0. */
+    public static final int MOUNT_ATTR_SIZE_VER0 = 32;
+    /** {@code mount_setattr(2)}: the whole tree below the path. */
+    public static final int AT_RECURSIVE = 0x8000;
+
+    // <sys/resource.h>, <net/if.h>
+    /** {@code RLIM_INFINITY}: no limit. */
+    public static final long RLIM_INFINITY = -1L;
+    public static final int SIOCGIFFLAGS = 0x8913;
+    public static final int SIOCSIFFLAGS = 0x8914;
+    public static final int IFF_UP = 0x1;
+    public static final int IFNAMSIZ = 16;
+
     private Linux() {}
 }

@@ -23,7 +23,8 @@ final class LinuxTest {
     /** Names whose C counterpart is an expression rather than the name itself. */
     private static final Map<String, String> C_EXPRESSION = Map.of(
             "SIGRTMAX", "(_NSIG - 1)", // glibc's SIGRTMAX is a function call; its _NSIG is 65
-            "CLOSE_RANGE_ALL", "(~0U)");
+            "CLOSE_RANGE_ALL", "(~0U)",
+            "LINUX_CAPABILITY_VERSION_3", "_LINUX_CAPABILITY_VERSION_3");
     /** Checked against the kernel's headers: glibc says 0 (off_t is 64 bits anyway), the kernel takes this bit. */
     private static final String KERNEL_ONLY = "O_LARGEFILE";
     /** Checked at run time instead: no header holds it as a constant. */
@@ -46,6 +47,10 @@ final class LinuxTest {
                 #include <sys/wait.h>
                 #include <netinet/in.h>
                 #include <netinet/tcp.h>
+                #include <sys/mount.h>
+                #include <sys/resource.h>
+                #include <net/if.h>
+                #include <linux/capability.h>
                 """);
         StringBuilder kernel = new StringBuilder("#include <linux/fcntl.h>\n");
         constants.forEach((name, value) -> {

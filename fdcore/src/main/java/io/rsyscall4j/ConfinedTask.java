@@ -1,0 +1,434 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Linux;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.fd.AddressSpace;
+import io.rsyscall4j.fd.Borrowed;
+import io.rsyscall4j.fd.FDTable;
+import io.rsyscall4j.fd.FileDescriptor;
+import io.rsyscall4j.fd.OpenFlags;
+import io.rsyscall4j.fd.ScratchBuffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a {@link ChildTask} can do to confine the program it will exec: namespaces, uid and gid
+ * maps, credentials, capabilities, limits (and mounts, {@link Mounts}). Each call is one or a few
+ * syscalls made in the child; none touches the JVM, which is why they are not on {@link Task}
+ * (made in the JVM's own thread, each would change the JVM).
+ */
+abstract class ConfinedTask extends Task {
+    /** The effective uid and gid the task had outside its user namespace, or -1 until it makes one. */
+    private volatile long creatorUid = -1;
+    private volatile long creatorGid = -1;
+
+    ConfinedTask(SyscallInterface sysif, int pid, FDTable fdTable, AddressSpace addressSpace) {
+        super(sysif, pid, fdTable, addressSpace);
+    }
+
+    /** A step of setup, run by {@link #whileAlive}. */
+    @FunctionalInterface
+    interface Step<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step} while the task is alive and neither execs nor exits meanwhile; throws
+     * {@link IllegalStateException} naming {@code what} if it has exec'd, exited or died.
+     */
+    abstract <T> T whileAlive(String what, Step<T> step) throws IOException;
+
+    /** The process behind the task. */
+    abstract ClonedChild process();
+
+    /** Records the ids the task had outside the user namespace it was just made in. */
+    final void creator(long uid, long gid) {
+        creatorUid = uid;
+        creatorGid = gid;
+    }
+
+    /**
+     * {@code unshare(2)} in the child: it leaves its namespaces of the kinds {@code flags} names
+     * for new ones (a new user namespace first, so that it owns the others). {@link CloneFlag#FILES}
+     * means {@link #unshareFiles}. With {@link CloneFlag#NEWPID} the task itself stays where it is;
+     * its next child is pid 1 of the new namespace. A new mount namespace's mounts are made slaves
+     * ({@link #makeSlave makeSlave("/", true)}: nothing mounted in it reaches the JVM's), a new
+     * network namespace's loopback device is brought up ({@link #loopbackUp}).
+     *
+     * @throws SandboxException the kernel refused, named with the flags and a hint at the cause
+     */
+    public void unshare(CloneFlag... flags) throws IOException {
+        long ns = Namespaces.of(flags);
+        if (Namespaces.files(flags)) {
+            unshareFiles();
+        }
+        if (ns == 0) {
+            return;
+        }
+        whileAlive("unshare " + Namespaces.describe(ns), () -> {
+            long uid = -1;
+            long gid = -1;
+            if ((ns & Linux.CLONE_NEWUSER) != 0) {
+                uid = sysif().syscall(Sys.GETEUID);
+                gid = sysif().syscall(Sys.GETEGID);
+            }
+            try {
+                sysif().syscall(Sys.UNSHARE, ns);
+            } catch (ErrnoException e) {
+                throw Namespaces.refused(e, ns);
+            }
+            if (uid >= 0) {
+                creator(uid, gid);
+            }
+            if ((ns & Linux.CLONE_NEWPID) != 0) {
+                process().childrenInNewPidNamespace();
+            }
+            newNamespacesMade(ns);
+            return null;
+        });
+    }
+
+    /**
+     * What follows making the namespaces {@code ns} (by clone or unshare): a new mount namespace's
+     * mounts become slaves, recursively, as bubblewrap makes them, so that nothing mounted in it
+     * propagates back to the JVM's (which a copy of shared mounts would otherwise do); a new network
+     * namespace gets its loopback device up.
+     */
+    final void newNamespacesMade(long ns) throws IOException {
+        if ((ns & Linux.CLONE_NEWNS) != 0) {
+            makeSlave("/", true);
+        }
+        if ((ns & Linux.CLONE_NEWNET) != 0) {
+            loopbackUp();
+        }
+    }
+
+    /**
+     * {@code setns(2)} in the child: it joins the namespaces of {@code ns}, which is either a
+     * {@code /proc/<pid>/ns/*} handle (then {@code types} may be empty, or name its kind) or a
+     * pidfd (then {@code types} names which of that process's namespaces to join). A child that
+     * shares the JVM's memory cannot join a user namespace (the kernel refuses, {@code EINVAL}).
+     * Joining a pid namespace places the task's next children in it.
+     *
+     * @param ns a handle in this task's fd table
+     * @throws SandboxException the kernel refused
+     */
+    public void setns(FileDescriptor ns, CloneFlag... types) throws IOException {
+        Objects.requireNonNull(ns, "ns");
+        long kinds = Namespaces.of(types);
+        if (Namespaces.files(types)) {
+            throw new IllegalArgumentException("setns joins namespaces; FILES is not one");
+        }
+        whileAlive("setns", () -> {
+            try (Borrowed b = ns.borrow(this)) {
+                try {
+                    sysif().syscall(Sys.SETNS, b.number(), kinds);
+                } catch (ErrnoException e) {
+                    SandboxException s = new SandboxException(Sys.SETNS, e.errno(), ns + ", "
+                            + (kinds == 0 ? "any namespace" : Namespaces.describe(kinds)), Namespaces.hint(kinds, e.errno()));
+                    s.setStackTrace(e.getStackTrace());
+                    throw s;
+                }
+            }
+            if (!ProcNs.same(pid(), "pid", pid(), "pid_for_children")) {
+                process().childrenInNewPidNamespace();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Maps, in the task's user namespace, {@code uid} and {@code gid} to the effective ids the task
+     * had outside it (so {@code mapUser(0, 0)} makes it root inside and the caller outside), and
+     * denies {@code setgroups(2)} there (the kernel's price for an unprivileged gid map). The task
+     * writes its own {@code /proc/self/{setgroups,uid_map,gid_map}}, which works for an unprivileged
+     * caller too. Must be the first map written in that namespace.
+     *
+     * @throws IllegalStateException the task made no user namespace ({@link CloneFlag#NEWUSER})
+     * @throws SandboxException the kernel refused (e.g. a map was already written)
+     */
+    public void mapUser(long uid, long gid) throws IOException {
+        whileAlive("mapUser", () -> {
+            if (creatorUid < 0) {
+                throw new IllegalStateException("can't map uid " + uid + " in child task " + pid()
+                        + ": it made no user namespace (clone or unshare it with CloneFlag.NEWUSER)");
+            }
+            writeProcFile("/proc/self/setgroups", "deny\n");
+            writeProcFile("/proc/self/uid_map", uid + " " + creatorUid + " 1\n");
+            writeProcFile("/proc/self/gid_map", gid + " " + creatorGid + " 1\n");
+            return null;
+        });
+    }
+
+    /**
+     * Writes the uid and gid maps of the task's user namespace from the JVM (into
+     * {@code /proc/<pid>/uid_map} and {@code gid_map}): any number of ranges, which needs
+     * {@code CAP_SETUID} and {@code CAP_SETGID} where the JVM is, and the task's user namespace to
+     * be a child of the JVM's. With {@code denySetgroups}, {@code setgroups(2)} is denied first.
+     */
+    public void writeIdMaps(List<IdMapping> uids, List<IdMapping> gids, boolean denySetgroups) throws IOException {
+        Objects.requireNonNull(uids, "uids");
+        Objects.requireNonNull(gids, "gids");
+        whileAlive("writeIdMaps", () -> {
+            if (denySetgroups) {
+                ProcNs.writeFromJvm(process().sysif().local(), addressSpace(), pid(), "setgroups", "deny\n");
+            }
+            ProcNs.writeFromJvm(process().sysif().local(), addressSpace(), pid(), "uid_map", IdMapping.lines(uids));
+            ProcNs.writeFromJvm(process().sysif().local(), addressSpace(), pid(), "gid_map", IdMapping.lines(gids));
+            return null;
+        });
+    }
+
+    /**
+     * Brings the loopback device of the task's network namespace up ({@code SIOCSIFFLAGS} with
+     * {@code IFF_UP} on a datagram socket), which gives it 127.0.0.1 and ::1. A new network
+     * namespace ({@link CloneFlag#NEWNET}) has it down and nothing else.
+     */
+    public void loopbackUp() throws IOException {
+        whileAlive("bring lo up", () -> {
+            FileDescriptor s = null;
+            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+                s = adopt((int) sysif().syscall(Sys.SOCKET, Linux.AF_INET, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0));
+                byte[] ifreq = new byte[40];
+                ifreq[0] = 'l';
+                ifreq[1] = 'o';
+                buf.write(0, ifreq, 0, ifreq.length);
+                try (Borrowed b = s.borrow(this)) {
+                    sysif().syscall(Sys.IOCTL, b.number(), Linux.SIOCGIFFLAGS, buf.address());
+                    byte[] got = new byte[40];
+                    buf.read(0, got, 0, 40);
+                    got[Linux.IFNAMSIZ] |= Linux.IFF_UP;
+                    buf.write(0, got, 0, 40);
+                    sysif().syscall(Sys.IOCTL, b.number(), Linux.SIOCSIFFLAGS, buf.address());
+                }
+            } catch (ErrnoException e) {
+                throw new SandboxException(e.syscall(), e.errno(), "lo up",
+                        "bringing a device up needs CAP_NET_ADMIN over the network namespace");
+            } finally {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** {@code sethostname(2)} in the child: needs a UTS namespace of its own ({@link CloneFlag#NEWUTS}). */
+    public void sethostname(String name) throws IOException {
+        byte[] b = Objects.requireNonNull(name, "name").getBytes(StandardCharsets.UTF_8);
+        call("sethostname", b, (addr) -> sysif().syscall(Sys.SETHOSTNAME, addr, b.length), name,
+                "the hostname is the JVM's too unless the child has a UTS namespace (CloneFlag.NEWUTS)");
+    }
+
+    /** {@code prlimit(0, resource, {soft, hard})} in the child: its (and its program's) limit. */
+    public void setrlimit(Rlimit resource, long soft, long hard) throws IOException {
+        Objects.requireNonNull(resource, "resource");
+        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(soft).putLong(hard).array();
+        call("setrlimit", b, (addr) -> sysif().syscall(Sys.PRLIMIT64, 0, resource.number(), addr, 0),
+                "RLIMIT_" + resource + " " + soft + "/" + hard, "raising a hard limit needs CAP_SYS_RESOURCE");
+    }
+
+    /**
+     * {@code prctl(PR_SET_NO_NEW_PRIVS, 1)}: neither the child nor any program it execs can gain
+     * privileges (setuid bits and file capabilities are ignored). Cannot be undone.
+     */
+    public void noNewPrivs() throws IOException {
+        whileAlive("noNewPrivs", () -> sysif().syscall(Sys.PRCTL, Linux.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+    }
+
+    /**
+     * Drops every capability: the bounding set (which needs {@code CAP_SETPCAP}, skipped without
+     * it), the ambient set, then the effective, permitted and inheritable sets. The program the
+     * child execs has none, even as root.
+     */
+    public void dropCapabilities() throws IOException {
+        whileAlive("dropCapabilities", () -> {
+            for (int cap = 0; cap <= Linux.CAP_LAST_CAP; cap++) {
+                try {
+                    sysif().syscall(Sys.PRCTL, Linux.PR_CAPBSET_DROP, cap, 0, 0, 0);
+                } catch (ErrnoException e) {
+                    if (e.errno() != 22 && e.errno() != 1) { // EINVAL: unknown cap; EPERM: no CAP_SETPCAP
+                        throw e;
+                    }
+                    if (e.errno() == 1) {
+                        break;
+                    }
+                }
+            }
+            sysif().syscall(Sys.PRCTL, Linux.PR_CAP_AMBIENT, Linux.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+            byte[] hd = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(Linux.LINUX_CAPABILITY_VERSION_3).putInt(0).array(); // header, then 24 bytes of zero sets
+            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+                buf.write(0, hd, 0, hd.length);
+                sysif().syscall(Sys.CAPSET, buf.address(), buf.address() + 8);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * {@code setresuid(2)} in the child. Changing the effective uid makes the kernel mark the
+     * memory the child shares with the JVM not dumpable; it is made dumpable again if it was (so
+     * the JVM's {@code /proc} entries and the child's stay as they were).
+     */
+    public void setresuid(long ruid, long euid, long suid) throws IOException {
+        setIds(Sys.SETRESUID, ruid, euid, suid);
+    }
+
+    /** {@code setresgid(2)} in the child; as {@link #setresuid}. */
+    public void setresgid(long rgid, long egid, long sgid) throws IOException {
+        setIds(Sys.SETRESGID, rgid, egid, sgid);
+    }
+
+    /** {@code setgroups(2)} in the child: its supplementary groups become {@code gids}. */
+    public void setgroups(long... gids) throws IOException {
+        ByteBuffer bb = ByteBuffer.allocate(4 * gids.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long g : gids) {
+            bb.putInt((int) g);
+        }
+        byte[] b = bb.array();
+        call("setgroups", b, (addr) -> sysif().syscall(Sys.SETGROUPS, gids.length, addr),
+                gids.length + " groups", "needs CAP_SETGID, and setgroups not denied in the user namespace");
+    }
+
+    private void setIds(Sys nr, long r, long e, long s) throws IOException {
+        whileAlive(nr.syscallName(), () -> {
+            long dumpable = sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0);
+            try {
+                sysif().syscall(nr, r, e, s);
+            } catch (ErrnoException x) {
+                throw new SandboxException(nr, x.errno(), r + ", " + e + ", " + s,
+                        "changing ids needs CAP_SETUID/CAP_SETGID, and the ids mapped in the user namespace");
+            } finally {
+                if (dumpable == 1 && sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0) != 1) {
+                    sysif().syscall(Sys.PRCTL, Linux.PR_SET_DUMPABLE, 1, 0, 0, 0);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * {@code mount(2)} in the child: {@code source} (or null) on {@code target}, a filesystem of
+     * type {@code fstype} with {@code flags} and {@code data} (its options, or null). Every mount
+     * call is refused ({@link IllegalStateException}) unless the child is in a mount namespace of
+     * its own ({@link CloneFlag#NEWNS}): none is ever made in the JVM's.
+     *
+     * @throws IllegalArgumentException {@code target} is not absolute
+     * @throws SandboxException the kernel refused; the message names source and target
+     */
+    public void mount(String source, String target, String fstype, Set<MountFlag> flags, String data)
+            throws IOException {
+        Mounts.mount(this, source, target, fstype, MountFlag.bits(flags), data);
+    }
+
+    /** A recursive bind mount of {@code source} on {@code target}, as {@code bwrap --bind}. */
+    public void bindMount(String source, String target) throws IOException {
+        Mounts.bind(this, source, target, false);
+    }
+
+    /** A recursive bind mount made read-only throughout, as {@code bwrap --ro-bind}. */
+    public void bindMountReadOnly(String source, String target) throws IOException {
+        Mounts.bind(this, source, target, true);
+    }
+
+    /** A {@code nosuid,nodev} tmpfs on {@code target}, with {@code options} (or null), as {@code bwrap --tmpfs}. */
+    public void mountTmpfs(String target, String options) throws IOException {
+        Mounts.tmpfs(this, target, options);
+    }
+
+    /** The child's pid namespace's procfs on {@code target}, as {@code bwrap --proc}. */
+    public void mountProc(String target) throws IOException {
+        Mounts.proc(this, target);
+    }
+
+    /** Sets the per-mount flags of the mount at {@code target} to {@code flags} (a bind remount). */
+    public void remount(String target, Set<MountFlag> flags) throws IOException {
+        Mounts.remount(this, target, flags);
+    }
+
+    /** Makes the mount at {@code target} private (and every mount below it if {@code recursive}). */
+    public void makePrivate(String target, boolean recursive) throws IOException {
+        Mounts.propagation(this, target, Linux.MS_PRIVATE, recursive);
+    }
+
+    /** Makes the mount at {@code target} a slave: it receives mounts from its master, sends none. */
+    public void makeSlave(String target, boolean recursive) throws IOException {
+        Mounts.propagation(this, target, Linux.MS_SLAVE, recursive);
+    }
+
+    /**
+     * Makes {@code newRoot} (a mount point) the child's root and working directory, the old root
+     * detached ({@code pivot_root(2)}); needs a root that is not shared ({@link #makePrivate}).
+     */
+    public void pivotRoot(String newRoot) throws IOException {
+        Mounts.pivotRoot(this, newRoot);
+    }
+
+    /** {@code chroot(path)} and {@code chdir("/")} in the child. */
+    public void chroot(String path) throws IOException {
+        Mounts.chroot(this, path);
+    }
+
+    /** Detaches the mount at {@code target} ({@code umount2(MNT_DETACH)}). */
+    public void umount(String target) throws IOException {
+        Mounts.umount(this, target);
+    }
+
+    /** {@code chdir(path)} in the child: its working directory, and its program's. */
+    public void chdir(String path) throws IOException {
+        byte[] c = cString(path);
+        call("chdir", c, (addr) -> sysif().syscall(Sys.CHDIR, addr), path, "the directory must exist and be searchable");
+    }
+
+    /** {@code mkdir(path, mode)} in the child (the umask applies). */
+    public void mkdir(String path, int mode) throws IOException {
+        byte[] c = cString(path);
+        call("mkdir", c, (addr) -> sysif().syscall(Sys.MKDIRAT, Linux.AT_FDCWD, addr, mode), path,
+                "the parent directory must exist and be writable");
+    }
+
+    /** A call whose argument is {@code bytes} in memory; a refusal is named with {@code subject} and {@code hint}. */
+    private void call(String what, byte[] bytes, MemoryCall c, String subject, String hint) throws IOException {
+        whileAlive(what, () -> {
+            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+                if (bytes.length > 0) {
+                    buf.write(0, bytes, 0, bytes.length);
+                }
+                return c.run(buf.address());
+            } catch (ErrnoException e) {
+                SandboxException s = new SandboxException(e.syscall(), e.errno(), subject, hint);
+                s.setStackTrace(e.getStackTrace());
+                throw s;
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface MemoryCall {
+        long run(long address) throws IOException;
+    }
+
+    /** Writes {@code text} to {@code path} in the child, in one write (as /proc's id maps require). */
+    private void writeProcFile(String path, String text) throws IOException {
+        try {
+            FileDescriptor fd = open(path, OpenFlags.O_WRONLY);
+            try {
+                byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+                fd.write(b, 0, b.length);
+            } finally {
+                fd.close();
+            }
+        } catch (ErrnoException e) {
+            throw new SandboxException(e.syscall(), e.errno(), path + " <- " + text.trim(),
+                    "an id map can be written once, and unprivileged only as one line mapping the writer's own id");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.rsyscall4j;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Linux;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.fd.ScratchBuffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Set;
+
+/**
+ * The mount calls of {@link ConfinedTask}, made in the child, each refused unless the child is in
+ * a mount namespace other than the JVM's: a mount made by mistake in the JVM's namespace would
+ * change the machine's view of its files, so it is never attempted.
+ */
+final class Mounts {
+
+    private Mounts() {}
+
+    /** {@code mount(2)}; {@code source}, {@code fstype}, {@code data} may be null. */
+    static void mount(ConfinedTask t, String source, String target, String fstype, long flags, String data)
+            throws IOException {
+        absolute("mount target", target);
+        t.whileAlive("mount " + target, () -> {
+            checkOwnMountNamespace(t, "mount " + target);
+            mountSyscall(t, source, target, fstype, flags, data);
+            return null;
+        });
+    }
+
+    /**
+     * A bind mount of {@code source} on {@code target} (recursive, as {@code mount --rbind}),
+     * read-only (the whole tree) if asked.
+     */
+    static void bind(ConfinedTask t, String source, String target, boolean readOnly) throws IOException {
+        absolute("bind source", source);
+        absolute("bind target", target);
+        t.whileAlive("bind " + source + " on " + target, () -> {
+            checkOwnMountNamespace(t, "bind " + source + " on " + target);
+            mustExist(t, "bind source", source, "the bind source does not exist");
+            mountSyscall(t, source, target, null, Linux.MS_BIND | Linux.MS_REC, null);
+            if (readOnly) {
+                readOnly(t, source, target);
+            }
+            return null;
+        });
+    }
+
+    /** Makes the mount tree at {@code target} read-only ({@code mount_setattr(AT_RECURSIVE)}). */
+    private static void readOnly(ConfinedTask t, String source, String target) throws IOException {
+        byte[] attr = ByteBuffer.allocate(Linux.MOUNT_ATTR_SIZE_VER0).order(ByteOrder.LITTLE_ENDIAN).putLong(Linux.MOUNT_ATTR_RDONLY).array();
+        byte[] path = Task.cString(target);
+        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+            buf.write(0, attr, 0, attr.length);
+            buf.write(Linux.MOUNT_ATTR_SIZE_VER0, path, 0, path.length);
+            t.sysif().syscall(Sys.MOUNT_SETATTR, Linux.AT_FDCWD, buf.address() + Linux.MOUNT_ATTR_SIZE_VER0, Linux.AT_RECURSIVE,
+                    buf.address(), Linux.MOUNT_ATTR_SIZE_VER0);
+        } catch (ErrnoException e) {
+            throw refused(e, source, target, "making a bind read-only needs Linux 5.12 (mount_setattr)");
+        }
+    }
+
+    /** A tmpfs on {@code target}, {@code nosuid,nodev}, with {@code options} (e.g. {@code "mode=0755,size=16m"}). */
+    static void tmpfs(ConfinedTask t, String target, String options) throws IOException {
+        mount(t, "tmpfs", target, "tmpfs", Linux.MS_NOSUID | Linux.MS_NODEV, options);
+    }
+
+    /** A procfs of the child's pid namespace on {@code target}, {@code nosuid,nodev,noexec}. */
+    static void proc(ConfinedTask t, String target) throws IOException {
+        mount(t, "proc", target, "proc", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC, null);
+    }
+
+    /** Changes the per-mount flags of the mount at {@code target} ({@code MS_REMOUNT | MS_BIND}). */
+    static void remount(ConfinedTask t, String target, Set<MountFlag> flags) throws IOException {
+        mount(t, null, target, null, Linux.MS_REMOUNT | Linux.MS_BIND | MountFlag.bits(flags), null);
+    }
+
+    /** Sets the propagation of the mount at {@code target} (and below it if {@code recursive}). */
+    static void propagation(ConfinedTask t, String target, long kind, boolean recursive) throws IOException {
+        mount(t, null, target, null, kind | (recursive ? Linux.MS_REC : 0), null);
+    }
+
+    /**
+     * Makes {@code newRoot}, a mount point, the root of the child's mount namespace and its working
+     * directory, and detaches the old root ({@code pivot_root(".", ".")}, as pivot_root(2)
+     * suggests): nothing of the old tree stays reachable.
+     */
+    static void pivotRoot(ConfinedTask t, String newRoot) throws IOException {
+        absolute("new root", newRoot);
+        t.whileAlive("pivot_root " + newRoot, () -> {
+            checkOwnMountNamespace(t, "pivot_root " + newRoot);
+            pathCall(t, Sys.CHDIR, newRoot, 0, "the new root does not exist");
+            try {
+                pathCall(t, Sys.PIVOT_ROOT, ".", 1, null);
+            } catch (ErrnoException e) {
+                throw new SandboxException(Sys.PIVOT_ROOT, e.errno(), newRoot,
+                        "the new root must be a mount point (a tmpfs, or a bind of a directory onto itself),"
+                                + " and the current root must not be shared (makePrivate(\"/\", true) first)");
+            }
+            pathCall(t, Sys.UMOUNT2, ".", Linux.MNT_DETACH, null);
+            pathCall(t, Sys.CHDIR, "/", 0, null);
+            return null;
+        });
+    }
+
+    /** {@code chroot(path)} then {@code chdir("/")}. */
+    static void chroot(ConfinedTask t, String path) throws IOException {
+        t.whileAlive("chroot " + path, () -> {
+            pathCall(t, Sys.CHROOT, path, 0, "chroot needs CAP_SYS_CHROOT");
+            pathCall(t, Sys.CHDIR, "/", 0, null);
+            return null;
+        });
+    }
+
+    /** {@code umount2(target, MNT_DETACH)}. */
+    static void umount(ConfinedTask t, String target) throws IOException {
+        absolute("umount target", target);
+        t.whileAlive("umount " + target, () -> {
+            checkOwnMountNamespace(t, "umount " + target);
+            pathCall(t, Sys.UMOUNT2, target, Linux.MNT_DETACH, "nothing is mounted there, or it is locked");
+            return null;
+        });
+    }
+
+    /**
+     * Refuses unless the child's mount namespace differs from the JVM's (read from the JVM's
+     * {@code /proc}); also refuses if that cannot be told.
+     */
+    static void checkOwnMountNamespace(ConfinedTask t, String what) {
+        String mine;
+        String jvms;
+        try {
+            mine = ProcNs.of(t.pid(), "mnt");
+            jvms = ProcNs.jvm("mnt");
+        } catch (IOException e) {
+            throw new IllegalStateException("can't " + what + " in child task " + t.pid()
+                    + ": its mount namespace cannot be told from the JVM's (" + e + ")");
+        }
+        if (mine.equals(jvms)) {
+            throw new IllegalStateException("refusing to " + what + " in child task " + t.pid()
+                    + ": it is in the JVM's mount namespace; clone or unshare it with CloneFlag.NEWNS first");
+        }
+    }
+
+    private static void absolute(String role, String path) {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException(role + " must be an absolute path: " + path);
+        }
+    }
+
+    private static void mustExist(ConfinedTask t, String role, String path, String hint) throws IOException {
+        byte[] c = Task.cString(path);
+        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+            buf.write(0, c, 0, c.length);
+            t.sysif().syscall(Sys.NEWFSTATAT, Linux.AT_FDCWD, buf.address(), buf.address() + 4096, 0);
+        } catch (ErrnoException e) {
+            throw new SandboxException(Sys.NEWFSTATAT, e.errno(), role + " " + path, hint);
+        }
+    }
+
+    private static void mountSyscall(ConfinedTask t, String source, String target, String fstype, long flags,
+            String data) throws IOException {
+        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+            int at = 0;
+            long[] addr = new long[4];
+            String[] strings = {source, target, fstype, data};
+            for (int i = 0; i < 4; i++) {
+                if (strings[i] != null) {
+                    byte[] c = Task.cString(strings[i]);
+                    if (at + c.length > buf.capacity()) {
+                        throw new IllegalArgumentException("mount arguments too long: " + target);
+                    }
+                    buf.write(at, c, 0, c.length);
+                    addr[i] = buf.address() + at;
+                    at += c.length;
+                }
+            }
+            t.sysif().syscall(Sys.MOUNT, addr[0], addr[1], addr[2], flags, addr[3]);
+        } catch (ErrnoException e) {
+            throw refused(e, source, target, hint(e.errno(), fstype));
+        }
+    }
+
+    private static SandboxException refused(ErrnoException e, String source, String target, String hint) {
+        SandboxException s = new SandboxException(e.syscall(), e.errno(),
+                (source == null ? "" : source + " -> ") + target, hint);
+        s.setStackTrace(e.getStackTrace());
+        return s;
+    }
+
+    private static String hint(int errno, String fstype) {
+        switch (errno) {
+            case Errno.ENOENT:
+                return "the source or the mount point does not exist (mkdir the mount point first)";
+            case Errno.ENOTDIR:
+                return "a directory can only be mounted on a directory, a file on a file";
+            case Errno.EPERM:
+                return "mounting needs CAP_SYS_ADMIN over the mount namespace (clone with CloneFlag.NEWUSER and NEWNS),"
+                        + " and a remount in a user namespace must keep the flags locked by its creator"
+                        + ("proc".equals(fstype) ? "; a procfs needs a pid namespace of the child's own" : "");
+            case Errno.EINVAL:
+                return "the target is not a mount point, or the flags do not fit together";
+            default:
+                return "see mount(2)";
+        }
+    }
+
+    /** A call taking one path, then {@code arg} (a second copy of the path for pivot_root). */
+    private static void pathCall(ConfinedTask t, Sys nr, String path, long arg, String hint) throws IOException {
+        byte[] c = Task.cString(path);
+        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+            buf.write(0, c, 0, c.length);
+            long second = nr == Sys.PIVOT_ROOT ? buf.address() : arg;
+            t.sysif().syscall(nr, buf.address(), second);
+        } catch (ErrnoException e) {
+            if (hint == null) {
+                throw e.withSubject(path);
+            }
+            SandboxException s = new SandboxException(nr, e.errno(), path, hint);
+            s.setStackTrace(e.getStackTrace());
+            throw s;
+        }
+    }
+}
