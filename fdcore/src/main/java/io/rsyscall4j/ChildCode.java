@@ -165,8 +165,6 @@ final class ChildCode {
             + "5b"                              //  194  pop %rbx
             + "c3"                              //  195  ret
             ;
-    static final int OFFSET_RAW_SYSCALL = 0x0000;
-    static final int OFFSET_SERVER = 0x00c9;
     static final int OFFSET_SPAWN = 0x000b;
     static final int OFFSET_TRAMPOLINE = 0x0099;
 
@@ -213,11 +211,6 @@ final class ChildCode {
             loaded = new ChildCode(addr);
         }
         return loaded;
-    }
-
-    /** {@code raw_syscall(a1..a6, nr)}: rsyscall_raw_syscall's calling convention. */
-    long rawSyscall() {
-        return base + OFFSET_RAW_SYSCALL;
     }
 
     /** {@code spawn(flags, stack, ptid, ctid, tls)}: the JVM's way into a new child. */

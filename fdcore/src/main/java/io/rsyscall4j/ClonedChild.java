@@ -6,7 +6,6 @@ import static io.rsyscall4j.api.Linux.P_PID;
 import static io.rsyscall4j.api.Linux.P_PIDFD;
 import static io.rsyscall4j.api.Linux.SIGKILL;
 import static io.rsyscall4j.api.Linux.WEXITED;
-import static io.rsyscall4j.api.Linux.WNOHANG;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -43,7 +42,6 @@ final class ClonedChild {
     private final int pidfd;
     private final ChildStack stack;
     private final ChildSyscallInterface sysif;
-    private final boolean sharesParentTable;
     private final int serverRequestFd;
     private final int serverAnswerFd;
     private boolean serverFdsInParentTable;
@@ -69,7 +67,6 @@ final class ClonedChild {
         this.pidfd = pidfd;
         this.stack = stack;
         this.sysif = sysif;
-        this.sharesParentTable = sharesParentTable;
         this.serverRequestFd = serverRequestFd;
         this.serverAnswerFd = serverAnswerFd;
         this.serverFdsInParentTable = sharesParentTable;
@@ -125,16 +122,6 @@ final class ClonedChild {
 
     ChildStack stack() {
         return stack;
-    }
-
-    /** The child whose server made this one, or {@code null} when the JVM did. */
-    ClonedChild parent() {
-        return parent;
-    }
-
-    /** Whether this child was made with {@code CLONE_FILES}. */
-    boolean sharesParentTable() {
-        return sharesParentTable;
     }
 
     /** The number the child's server reads its requests from, in the child's table. */
@@ -223,29 +210,6 @@ final class ClonedChild {
         status = result;
         release();
         return result;
-    }
-
-    /** Reaps the process if it has ended; returns whether it has (and then released it). */
-    synchronized boolean tryReap() throws SyscallException {
-        if (status != null) {
-            return true;
-        }
-        if (parent != null) {
-            if (!stack.childDone()) {
-                return false;
-            }
-            waitFor();
-            return true;
-        }
-        long info = stack.scratch();
-        local.writeMemory(info, new byte[128], 0, 128);
-        local.syscall(Sys.WAITID, P_PIDFD, pidfd, info, WEXITED | WNOHANG, 0);
-        if (readInt(info, 16) == 0) {
-            return false; // si_pid 0: not ended yet
-        }
-        status = decode(info);
-        release();
-        return true;
     }
 
     private int waitThroughParent(long info) throws SyscallException {

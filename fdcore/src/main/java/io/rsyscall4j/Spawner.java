@@ -202,16 +202,8 @@ final class Spawner {
      * (so the new child's table derives from the parent's, and its parent-death signal follows the
      * parent), and the JVM takes its own copies of its ends of the pipes and of the new child's
      * pidfd with {@code pidfd_getfd}, closing the parent's. (A parent whose table is the JVM's own
-     * takes {@link #cloneFromInJvmTable} instead.)
-     */
-    static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files) throws SyscallException {
-        return cloneFrom(local, parent, files, false);
-    }
-
-    /**
-     * As {@link #cloneFrom(SyscallInterface, ClonedChild, boolean)}; {@code parentInJvmTable} says the
-     * parent's fd table is the JVM's own, so the JVM can make (and always clean up) the new child's
-     * fds itself.
+     * takes {@link #cloneFromInJvmTable} instead.) {@code parentInJvmTable} says the parent's fd
+     * table is the JVM's own, so the JVM can make (and always clean up) the new child's fds itself.
      */
     static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable)
             throws SyscallException {

@@ -3,6 +3,7 @@ package io.rsyscall4j;
 import static io.rsyscall4j.fd.OpenFlags.O_RDONLY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rsyscall4j.api.Errno;
@@ -404,13 +405,8 @@ class ChildDeathTest {
 
     /** Waits until the dead child is reaped and everything it held (its pidfd among them) released. */
     static void awaitReleased(ChildTask child) {
-        Kernel.await("child " + child.pid() + " reaped and released", CLEANUP, () -> {
-            try {
-                return child.process().tryReap();
-            } catch (io.rsyscall4j.api.SyscallException e) {
-                throw new AssertionError(e);
-            }
-        });
+        // The child was killed: waitFor reaps it and releases what it held.
+        assertTimeoutPreemptively(CLEANUP, () -> child.process().waitFor(), "child " + child.pid() + " reaped and released");
     }
 
     private static void awaitUnchanged(Task local, Map<Integer, String> before, MayLeak mayLeak, String what) {

@@ -101,8 +101,8 @@ class ChildMachineryTest {
     void aChildsServerMakesGrandchildrenAndTheyNest(SyscallInterface local) throws Exception {
         for (boolean files : new boolean[] {false, true}) {
             ClonedChild child = Spawner.cloneLocal(local, files);
-            ClonedChild grandchild = Spawner.cloneFrom(local, child, files);
-            ClonedChild greatGrandchild = Spawner.cloneFrom(local, grandchild, !files);
+            ClonedChild grandchild = Spawner.cloneFrom(local, child, files, false);
+            ClonedChild greatGrandchild = Spawner.cloneFrom(local, grandchild, !files, false);
             try {
                 assertEquals(grandchild.pid(), grandchild.sysif().syscall(Sys.GETPID));
                 assertEquals(child.pid(), grandchild.sysif().syscall(Sys.GETPPID));
@@ -122,7 +122,7 @@ class ChildMachineryTest {
     @MethodSource("providers")
     void killingAChildKillsItsChildren(SyscallInterface local) throws Exception {
         ClonedChild child = Spawner.cloneLocal(local, false);
-        ClonedChild grandchild = Spawner.cloneFrom(local, child, false);
+        ClonedChild grandchild = Spawner.cloneFrom(local, child, false, false);
         child.kill(Linux.SIGKILL);
         assertEquals(128 + 9, child.waitFor());
         // PR_SET_PDEATHSIG: the grandchild dies with its parent, and init reaps it.
@@ -475,7 +475,7 @@ class ChildMachineryTest {
         ClonedChild child = Spawner.cloneLocal(local, false);
         child.kill(Linux.SIGKILL);
         assertEquals(128 + 9, child.waitFor());
-        assertThrows(SyscallSendError.class, () -> Spawner.cloneFrom(local, child, false));
+        assertThrows(SyscallSendError.class, () -> Spawner.cloneFrom(local, child, false, false));
         assertEquals(before, kernelObjectFds());
     }
 
@@ -502,7 +502,7 @@ class ChildMachineryTest {
                 ClonedChild child = Spawner.cloneLocal(local, i % 2 == 0);
                 assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
                 if (i % 10 == 0) {
-                    ClonedChild grandchild = Spawner.cloneFrom(local, child, i % 20 == 0);
+                    ClonedChild grandchild = Spawner.cloneFrom(local, child, i % 20 == 0, false);
                     assertEquals(grandchild.pid(), grandchild.sysif().syscall(Sys.GETPID));
                     grandchild.kill(Linux.SIGKILL);
                     assertEquals(128 + 9, grandchild.waitFor());

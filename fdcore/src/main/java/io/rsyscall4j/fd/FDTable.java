@@ -449,16 +449,6 @@ public final class FDTable {
         }
     }
 
-    /** True if any fd here awaits GC. */
-    boolean hasUnowned() {
-        lock.lock();
-        try {
-            return !unowned.isEmpty();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Takes responsibility for every unowned fd, then closes them through {@code task}. */
     private CloseOutcome closeUnowned(FileDescriptorTask task) {
         int[] taken;
