@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.RawFd.closeQuietly;
 import static io.rsyscall4j.api.Linux.FIONREAD;
 import static io.rsyscall4j.api.Linux.POLLIN;
 import static io.rsyscall4j.api.Linux.POLLOUT;
@@ -415,8 +416,8 @@ final class ChildSyscallInterface implements SyscallInterface {
             }
             pipesClosed = true;
             askToExit(local, requestFd);
-            closeQuietly(requestFd);
-            closeQuietly(answerFd);
+            closeQuietly(local, requestFd, null);
+            closeQuietly(local, answerFd, null);
         } finally {
             lock.unlock();
         }
@@ -435,14 +436,6 @@ final class ChildSyscallInterface implements SyscallInterface {
             local.syscall(Sys.WRITE, requestFd, ChildCode.load(local).exitRequest(), REQUEST_SIZE);
         } catch (SyscallException | RuntimeException e) {
             // nothing (more) to end
-        }
-    }
-
-    private void closeQuietly(int fd) {
-        try {
-            local.syscall(Sys.CLOSE, fd);
-        } catch (SyscallException | RuntimeException e) {
-            // The number is released whatever close says (EINTR, EIO).
         }
     }
 

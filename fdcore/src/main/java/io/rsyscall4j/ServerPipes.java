@@ -26,8 +26,8 @@ record ServerPipes(int requestRead, int requestWrite, int answerRead, int answer
         try {
             sysif.syscall(Sys.PIPE2, stack.pipeAddress(1), O_CLOEXEC);
         } catch (SyscallException | RuntimeException e) {
-            closeQuietly(sysif, stack.pipeEnd(0, 0), e);
-            closeQuietly(sysif, stack.pipeEnd(0, 1), e);
+            RawFd.closeQuietly(sysif, stack.pipeEnd(0, 0), e);
+            RawFd.closeQuietly(sysif, stack.pipeEnd(0, 1), e);
             throw e;
         }
         return new ServerPipes(stack.pipeEnd(0, 0), stack.pipeEnd(0, 1), stack.pipeEnd(1, 0), stack.pipeEnd(1, 1));
@@ -45,17 +45,9 @@ record ServerPipes(int requestRead, int requestWrite, int answerRead, int answer
 
     /** Closes all four through {@code sysif}; failures are added to {@code failure}. */
     void closeQuietly(SyscallInterface sysif, Exception failure) {
-        closeQuietly(sysif, requestRead, failure);
-        closeQuietly(sysif, requestWrite, failure);
-        closeQuietly(sysif, answerRead, failure);
-        closeQuietly(sysif, answerWrite, failure);
-    }
-
-    private static void closeQuietly(SyscallInterface sysif, int fd, Exception failure) {
-        try {
-            sysif.syscall(Sys.CLOSE, fd);
-        } catch (SyscallException | RuntimeException e) {
-            failure.addSuppressed(e);
-        }
+        RawFd.closeQuietly(sysif, requestRead, failure);
+        RawFd.closeQuietly(sysif, requestWrite, failure);
+        RawFd.closeQuietly(sysif, answerRead, failure);
+        RawFd.closeQuietly(sysif, answerWrite, failure);
     }
 }

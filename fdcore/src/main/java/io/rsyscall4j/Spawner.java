@@ -1,6 +1,6 @@
 package io.rsyscall4j;
 
-import io.rsyscall4j.api.Linux;
+import static io.rsyscall4j.RawFd.closeQuietly;
 import static io.rsyscall4j.api.Linux.CLONE_CHILD_CLEARTID;
 import static io.rsyscall4j.api.Linux.CLONE_FILES;
 import static io.rsyscall4j.api.Linux.CLONE_PIDFD;
@@ -14,6 +14,7 @@ import static io.rsyscall4j.api.Linux.SIGKILL;
 import static io.rsyscall4j.api.Linux.WEXITED;
 
 import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -599,14 +600,6 @@ final class Spawner {
             if (results[i] < 0 && results[i] >= -4095) {
                 throw ErrnoException.of(Sys.CLOSE, (int) -results[i], fds[i]);
             }
-        }
-    }
-
-    private static void closeQuietly(SyscallInterface sysif, int fd, Exception failure) {
-        try {
-            sysif.syscall(Sys.CLOSE, fd);
-        } catch (SyscallException | RuntimeException e) {
-            failure.addSuppressed(e);
         }
     }
 

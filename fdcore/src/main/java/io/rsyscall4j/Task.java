@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.RawFd.closeQuietly;
 import static io.rsyscall4j.api.Linux.AT_FDCWD;
 import static io.rsyscall4j.api.Linux.AF_UNIX;
 import static io.rsyscall4j.api.Linux.SOCK_CLOEXEC;
@@ -7,7 +8,6 @@ import static io.rsyscall4j.api.Linux.SOCK_CLOEXEC;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.Sys;
-import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.AddressSpace;
 import io.rsyscall4j.fd.Borrowed;
@@ -127,7 +127,7 @@ public class Task extends FileDescriptorTask {
         try {
             read = adopt(r);
         } catch (RuntimeException e) {
-            closeQuietly(w, e);
+            closeQuietly(sysif(), w, e);
             throw e;
         }
         return new Pipe(read, adopt(w));
@@ -178,7 +178,7 @@ public class Task extends FileDescriptorTask {
         try {
             first = adopt(a);
         } catch (RuntimeException e) {
-            closeQuietly(b, e);
+            closeQuietly(sysif(), b, e);
             throw e;
         }
         return new SocketPair(first, adopt(b));
@@ -280,16 +280,8 @@ public class Task extends FileDescriptorTask {
         try {
             return makeFdHandleFromNear(fd);
         } catch (RuntimeException e) {
-            closeQuietly(fd, e);
+            closeQuietly(sysif(), fd, e);
             throw e;
-        }
-    }
-
-    private void closeQuietly(int fd, RuntimeException cause) {
-        try {
-            sysif().syscall(Sys.CLOSE, fd);
-        } catch (SyscallException c) {
-            cause.addSuppressed(c);
         }
     }
 

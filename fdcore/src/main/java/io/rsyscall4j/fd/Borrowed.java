@@ -47,22 +47,10 @@ public final class Borrowed implements AutoCloseable {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
-        FDTable.BorrowEnd end;
-        table.lock.lock();
         try {
-            end = table.endBorrowLocked(number, task);
-        } finally {
-            table.lock.unlock();
-        }
-        if (end == FDTable.BorrowEnd.CLOSE_NOW) {
-            LOG.log(Level.DEBUG, "{0}: borrow of fd {1} ended after its last handle went; closing", task, number);
-            try {
-                table.closeTakenNumber(task, number);
-            } catch (SyscallException e) {
-                LOG.log(Level.WARNING, "rsyscall4j: put-off close of fd " + number + " through " + task + " failed", e);
-            }
-        } else if (end == FDTable.BorrowEnd.LEFT_FOR_GC) {
-            Reaper.requestGc(table);
+            table.endBorrow(task, number);
+        } catch (SyscallException e) {
+            LOG.log(Level.WARNING, "rsyscall4j: put-off close of fd " + number + " through " + task + " failed", e);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.rsyscall4j.fd;
 
-import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -46,8 +45,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class FDTable {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
     private static final AtomicInteger IDS = new AtomicInteger();
-    /** close_range(2) is Linux 5.9; without it GC closes one number at a time. */
-    private static volatile boolean closeRangeMissing;
 
     private final int id = IDS.incrementAndGet();
     private final int creatorPid;
@@ -342,6 +339,28 @@ public final class FDTable {
         return BorrowEnd.CLOSE_NOW;
     }
 
+    /** Ends {@code task}'s borrow of {@code number} and does what that leaves to do ({@link #afterBorrowEnd}). */
+    void endBorrow(FileDescriptorTask task, int number) throws SyscallException {
+        BorrowEnd end;
+        lock.lock();
+        try {
+            end = endBorrowLocked(number, task);
+        } finally {
+            lock.unlock();
+        }
+        afterBorrowEnd(end, task, number);
+    }
+
+    /** Does what the end of a borrow left to do: closes the number through {@code task}, or asks for a GC. */
+    void afterBorrowEnd(BorrowEnd end, FileDescriptorTask task, int number) throws SyscallException {
+        if (end == BorrowEnd.CLOSE_NOW) {
+            LOG.log(Level.DEBUG, "{0}: borrow of fd {1} ended after its last handle went; closing", task, number);
+            closeTakenNumber(task, number);
+        } else if (end == BorrowEnd.LEFT_FOR_GC) {
+            Reaper.requestGc(this);
+        }
+    }
+
     /** Marks {@code number} unowned if nothing owns or borrows it; true if it is now. */
     boolean markUnownedIfEmptyLocked(int number) {
         FdEntry e = nearToHandles.get(number);
@@ -448,6 +467,7 @@ public final class FDTable {
             lock.unlock();
         }
     }
+
 
     /** Takes responsibility for every unowned fd, then closes them through {@code task}. */
     private CloseOutcome closeUnowned(FileDescriptorTask task) {
@@ -581,11 +601,13 @@ public final class FDTable {
             while (j + 1 < numbers.length && numbers[j + 1] == numbers[j] + 1) {
                 j++;
             }
-            if (j > i && !closeRangeMissing) {
+            if (j > i) {
                 try {
-                    task.sysif().syscall(Sys.CLOSE_RANGE, numbers[i], numbers[j], 0);
-                    i = j + 1;
-                    continue;
+                    if (CloseRange.close(task.sysif(), numbers[i], numbers[j])) {
+                        i = j + 1;
+                        continue;
+                    }
+                    // No close_range: closing one by one below is not a retry.
                 } catch (SyscallSendError e) {
                     putBack(task, numbers, i, e);
                     return new CloseOutcome(true, first);
@@ -594,13 +616,9 @@ public final class FDTable {
                     putBack(task, numbers, j + 1, e);
                     return new CloseOutcome(true, first);
                 } catch (ErrnoException e) {
-                    if (e.errno() != Errno.ENOSYS) {
-                        first = merge(first, e.withSubject(numbers[i] + ".." + numbers[j]));
-                        i = j + 1;
-                        continue;
-                    }
-                    // close_range did not run at all: closing one by one is not a retry.
-                    closeRangeMissing = true;
+                    first = merge(first, e.withSubject(numbers[i] + ".." + numbers[j]));
+                    i = j + 1;
+                    continue;
                 } catch (SyscallException e) {
                     first = merge(first, e);
                     i = j + 1;

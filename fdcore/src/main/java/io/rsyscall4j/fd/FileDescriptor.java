@@ -350,7 +350,7 @@ public final class FileDescriptor {
                 done = true;
             } finally {
                 if (!done) {
-                    endTargetHold(t, target);
+                    t.endBorrow(target.task, target.number); // closes it if it lost its handle meanwhile
                 }
             }
             // One critical section: the result owns the number before the target lets go of it and
@@ -376,11 +376,7 @@ public final class FileDescriptor {
                 Reference.reachabilityFence(target);
             }
             if (failure != null) {
-                if (end == FDTable.BorrowEnd.CLOSE_NOW) {
-                    t.closeTakenNumber(target.task, target.number);
-                } else if (end == FDTable.BorrowEnd.LEFT_FOR_GC) {
-                    Reaper.requestGc(t);
-                }
+                t.afterBorrowEnd(end, target.task, target.number);
                 throw failure;
             }
             if (end != FDTable.BorrowEnd.NOTHING) {
@@ -389,22 +385,6 @@ public final class FileDescriptor {
             LOG.log(Level.DEBUG, "{0}: {1} fd {2} onto fd {3}", task, op, number, target.number);
             target.task.handleReplaced(target, result);
             return result;
-        }
-    }
-
-    /** Ends the dup's hold on the target number after a failed syscall (closing it if it lost its handle meanwhile). */
-    private static void endTargetHold(FDTable t, FileDescriptor target) throws SyscallException {
-        FDTable.BorrowEnd end;
-        t.lock.lock();
-        try {
-            end = t.endBorrowLocked(target.number, target.task);
-        } finally {
-            t.lock.unlock();
-        }
-        if (end == FDTable.BorrowEnd.CLOSE_NOW) {
-            t.closeTakenNumber(target.task, target.number);
-        } else if (end == FDTable.BorrowEnd.LEFT_FOR_GC) {
-            Reaper.requestGc(t);
         }
     }
 

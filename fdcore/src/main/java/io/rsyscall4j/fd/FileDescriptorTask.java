@@ -3,7 +3,6 @@ package io.rsyscall4j.fd;
 import static io.rsyscall4j.api.Linux.CLONE_FILES;
 import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
 
-import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -45,8 +44,6 @@ public abstract class FileDescriptorTask {
      * the task, because handle states point at it and must not keep the task alive.
      */
     final TaskMembership membership;
-    /** Set once close_range(2) answered ENOSYS (Linux before 5.9): no use asking again. */
-    private static volatile boolean closeRangeMissing;
 
     /**
      * A task running syscalls through {@code sysif}, in {@code fdTable} (which from now on knows
@@ -353,19 +350,10 @@ public abstract class FileDescriptorTask {
 
     /** Closes {@code first..last}; returns the first errno met so far (this one's, if it is the first). */
     private ErrnoException closeRange(long first, long last, ErrnoException earlier) throws SyscallException {
-        if (closeRangeMissing) {
-            return earlier;
-        }
         try {
-            sysif.syscall(Sys.CLOSE_RANGE, first, last, 0);
+            CloseRange.close(sysif, first, last);
             return earlier;
         } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOSYS) {
-                closeRangeMissing = true;
-                LOG.log(Level.WARNING, "rsyscall4j: no close_range(2) in this kernel; {0} keeps copies of fds it"
-                        + " does not own until exec", this);
-                return earlier;
-            }
             ErrnoException named = e.withSubject(first + ".." + last);
             if (earlier == null) {
                 return named;
