@@ -338,21 +338,18 @@ class ChildMachineryTest {
         local.writeMemory(param, new byte[8], 0, 8);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean hogging = new AtomicBoolean();
-        Thread hog = new Thread(() -> {
-            try {
-                local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, childMask);
-            } catch (SyscallException e) {
-                throw new AssertionError(e);
-            }
-            hogging.set(true);
-            while (!stop.get()) {
-                Thread.onSpinWait();
-            }
-        }, "rsyscall4j-test-hog");
+        assertNotEquals(callerCpu, childCpu, "the race needs two CPUs: the caller's and the busy one the child waits on");
+        TestThread hog = null;
         int sendErrors = 0;
         try {
             local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, callerMask);
-            hog.start();
+            hog = TestThread.start("rsyscall4j-test-hog", () -> {
+                local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, childMask);
+                hogging.set(true);
+                while (!stop.get()) {
+                    Thread.onSpinWait();
+                }
+            });
             await("the hog spins on CPU " + childCpu, Duration.ofSeconds(10), hogging::get);
             for (int attempt = 0; attempt < 8 && sendErrors < 2; attempt++) {
                 ClonedChild child = Spawner.cloneLocal(local, attempt % 2 == 1);
@@ -362,18 +359,13 @@ class ChildMachineryTest {
                 await("the child waits for a request", Duration.ofSeconds(10),
                         () -> ChildTestSupport.status(child.pid(), "State").startsWith("S"));
                 long sent = child.sysif().requestsSent();
-                Thread killer = new Thread(() -> {
-                    try {
-                        local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, callerMask);
-                        while (child.sysif().requestsSent() == sent) {
-                            Thread.onSpinWait();
-                        }
-                        local.syscall(Sys.KILL, child.pid(), Linux.SIGKILL);
-                    } catch (SyscallException e) {
-                        throw new AssertionError(e);
+                TestThread killer = TestThread.start("rsyscall4j-test-killer", () -> {
+                    local.syscall(Sys.SCHED_SETAFFINITY, 0, 8, callerMask);
+                    while (child.sysif().requestsSent() == sent) {
+                        Thread.onSpinWait();
                     }
-                }, "rsyscall4j-test-killer");
-                killer.start();
+                    local.syscall(Sys.KILL, child.pid(), Linux.SIGKILL);
+                });
                 try {
                     assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
                     // the child ran before the kill: try again
@@ -388,13 +380,13 @@ class ChildMachineryTest {
             }
         } finally {
             stop.set(true);
-            hog.join();
+            if (hog != null) {
+                hog.join();
+            }
             local.syscall(Sys.SCHED_SETAFFINITY, 0, 128, mem);
             ChildTestSupport.unmap(local, mem);
         }
-        if (childCpu != callerCpu) {
-            assertTrue(sendErrors > 0, "the kill struck between a request's arrival and the child's run");
-        }
+        assertTrue(sendErrors > 0, "the kill struck between a request's arrival and the child's run");
     }
 
     /** A CPU mask of 64 bits with only {@code cpu} set. */

@@ -437,7 +437,7 @@ class ChildTaskTest {
         return got.toString(StandardCharsets.US_ASCII);
     }
 
-    private static String readAll(FileDescriptor fd) throws IOException {
+    static String readAll(FileDescriptor fd) throws IOException {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         for (byte[] b = fd.read(4096); b.length > 0; b = fd.read(4096)) {
             got.write(b);

@@ -59,6 +59,13 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
 
     private final SyscallInterface real;
     volatile Fault closeFault = Fault.NONE;
+    /** Run by a {@link #closeFault} HANGUP after the real close, before the hangup is reported. */
+    volatile SyscallAction afterHungUpClose = () -> {};
+
+    /** An action on the real kernel, run inside a faulty call. */
+    interface SyscallAction {
+        void run() throws SyscallException;
+    }
     private final Map<Long, AtomicInteger> closeAttempts = new ConcurrentHashMap<>();
     private final AtomicInteger calls = new AtomicInteger();
     private final Object cueLock = new Object();
@@ -139,6 +146,7 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
             switch (closeFault) {
                 case HANGUP:
                     realClose(nr, args);
+                    afterHungUpClose.run();
                     throw new SyscallHangup("injected: task died before answering " + nr.syscallName());
                 case SEND_ERROR:
                     throw new SyscallSendError("injected: could not send " + nr.syscallName());

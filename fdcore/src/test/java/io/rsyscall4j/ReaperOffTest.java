@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rsyscall4j.GarbageCollectionTest.Dropped;
 import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
+import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,36 @@ class ReaperOffTest {
         for (Dropped d : dropped) {
             assertFalse(task.fdTable().isTracked(d.number()), "fd " + d.number() + " untracked");
         }
+    }
+
+    /**
+     * With no reaper, only the GC {@code exec} runs first closes a dropped handle's fd in a child
+     * with a table of its own: its close-on-exec was cleared, and the table still tracks it (so
+     * exec's marking of unowned fds passes it by).
+     */
+    @BothProviders
+    void aDroppedHandleWhoseCloseOnExecWasClearedDoesNotReachTheExecdProgram(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        Pipe out = local.pipe();
+        ChildTask child = local.clone();
+        FileDescriptor stdout = child.inheritFd(out.write()).dup2(child.stdout()); // kept: exec's GC would close it
+        Dropped d = openWithoutCloseOnExecAndDrop(child, file("dropped"));
+        Kernel.gcUntilCleared(List.of(d.ref()));
+        assertTrue(child.fdTable().isTracked(d.number()), "the dropped handle's fd is still the table's");
+        ChildProcess ls = child.exec("ls", List.of("ls", "/proc/self/fd"));
+        Reference.reachabilityFence(stdout);
+        out.write().close();
+        String listing = ChildTaskTest.readAll(out.read());
+        ls.check();
+        assertEquals(List.of("0", "1", "2", "3"), List.of(listing.split("\n")),
+                "fds 0-2 and ls's directory fd; not fd " + d.number() + " of the dropped handle");
+        out.read().close();
+    }
+
+    private static Dropped openWithoutCloseOnExecAndDrop(Task task, Path f) throws IOException {
+        FileDescriptor fd = task.open(f.toString(), O_RDONLY);
+        fd.disableCloexec();
+        return new Dropped(fd.number(), new PhantomReference<>(fd, null));
     }
 
     @BothProviders
