@@ -1,40 +1,82 @@
 package io.rsyscall4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.OpenFlags;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The API tour of README.md, line for line, so the README cannot drift from what works. */
+/**
+ * The API tour of README.md, read from README.md, compiled and run as written: the {@code java}
+ * block after the line {@value #MARKER}, which must leave what cat echoed in {@code echoed}.
+ */
 class ReadmeTourTest {
+    static final String MARKER = "<!-- ReadmeTourTest runs the next java block; it ends with cat's output in echoed -->";
+
+    @TempDir
+    Path dir;
 
     @Test
-    void theTourRunsAsWritten() throws Exception {
-        // --- README tour begins
-        Task local = Rsyscall.local();                       // the JVM itself (ffm on JDK 22+, else jna)
-        FileDescriptor hosts = local.open("/etc/hosts", OpenFlags.O_RDONLY);  // always O_CLOEXEC
-        byte[] head = hosts.read(64);
-        hosts.close();                                       // closes fd N exactly once
+    void theTourInTheReadmeRunsAsWritten() throws Exception {
+        String tour = tour(Files.readString(readme(), StandardCharsets.UTF_8));
+        Files.writeString(dir.resolve("Tour.java"), """
+                import io.rsyscall4j.*;
+                import io.rsyscall4j.fd.*;
+                import java.nio.charset.StandardCharsets;
+                import java.util.*;
 
-        Pipe in = local.pipe();
-        Pipe out = local.pipe();
-        ChildTask child = local.clone();                     // a real process serving our syscalls
-        child.inheritFd(in.read()).dup2(child.stdin());      // its copy of the pipe, onto its fd 0
-        child.inheritFd(out.write()).dup2(child.stdout());   // and onto its fd 1
-        ChildProcess cat = child.exec("/bin/cat", List.of("cat"));  // cat gets fds 0, 1, 2: no more
-        in.read().close();
-        out.write().close();
-        in.write().writeAll("hello".getBytes(StandardCharsets.UTF_8));
-        in.write().close();                                  // cat sees EOF and exits
-        byte[] echoed = out.read().read(5);                  // "hello"
-        cat.check();                                         // throws unless it exited 0
-        // --- README tour ends
-        assertEquals("hello", new String(echoed, StandardCharsets.UTF_8));
-        assertEquals(new String(head, StandardCharsets.UTF_8),
-                java.nio.file.Files.readString(java.nio.file.Path.of("/etc/hosts")).substring(0, head.length));
-        out.read().close();
+                public final class Tour {
+                    public static byte[] run() throws Exception {
+                %s
+                        return echoed;
+                    }
+                }
+                """.formatted(tour));
+        Path javac = Path.of(System.getProperty("java.home"), "bin", "javac");
+        Process p = new ProcessBuilder(javac.toString(), "-d", dir.toString(), "-cp",
+                System.getProperty("java.class.path"), dir.resolve("Tour.java").toString())
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "javac ended");
+        assertEquals(0, p.exitValue(), "the README's tour compiles:\n" + said);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+            byte[] echoed;
+            try {
+                echoed = (byte[]) loader.loadClass("Tour").getMethod("run").invoke(null);
+            } catch (InvocationTargetException e) {
+                throw new AssertionError("the README's tour failed", e.getCause());
+            }
+            assertEquals("hello", new String(echoed, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The block after the marker, without its fences. */
+    static String tour(String readme) {
+        int marker = readme.indexOf(MARKER);
+        assertTrue(marker >= 0, "README.md has the line " + MARKER);
+        int open = readme.indexOf("```java\n", marker);
+        assertTrue(open >= 0, "a java block follows the marker");
+        int start = open + "```java\n".length();
+        int end = readme.indexOf("\n```", start);
+        assertTrue(end >= 0, "the java block ends");
+        return readme.substring(start, end + 1);
+    }
+
+    /** README.md at the top of the checkout (tests run in their module's directory). */
+    private static Path readme() throws IOException {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("README.md")) && Files.isRegularFile(d.resolve("mvnw"))) {
+                return d.resolve("README.md");
+            }
+        }
+        throw new IOException("no README.md next to mvnw above " + Path.of("").toAbsolutePath());
     }
 }
