@@ -195,7 +195,7 @@ abstract class ConfinedTask extends Task {
         whileAlive("bring lo up", () -> {
             FileDescriptor s = null;
             try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
-                s = adopt((int) sysif().syscall(Sys.SOCKET, Linux.AF_INET, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0));
+                s = socket(Linux.AF_INET, Linux.SOCK_DGRAM, 0);
                 byte[] ifreq = new byte[40];
                 ifreq[0] = 'l';
                 ifreq[1] = 'o';

@@ -10,6 +10,7 @@ import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.Borrowed;
+import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.FileDescriptorTask;
 import io.rsyscall4j.fd.ScratchBuffer;
@@ -100,6 +101,7 @@ final class FdPassing {
         int flags;
         int controlLen;
         byte[] m;
+        FDTable madeIn = task.fdTable();
         try (Borrowed s = socket.borrow(task); ScratchBuffer buf = task.addressSpace().scratch(task.sysif())) {
             int len = Math.min(maxBytes, buf.capacity() - dataAt);
             long base = buf.address();
@@ -120,7 +122,7 @@ final class FdPassing {
             throw e.withSubject(Integer.toString(socket.number()));
         }
         byte[] data = Arrays.copyOfRange(m, dataAt, dataAt + got);
-        List<FileDescriptor> fds = adoptAll(task, received(m, controlLen));
+        List<FileDescriptor> fds = List.of(task.adopt(madeIn, "receive fds", null, received(m, controlLen)));
         if ((flags & MSG_CTRUNC) != 0) {
             IOException closing = closeAll(fds);
             FdsTruncatedException e = new FdsTruncatedException("recvmsg(" + socket.number() + "): the message carried more fds"
@@ -154,30 +156,6 @@ final class FdPassing {
             p += align8(cmsgLen);
         }
         return out;
-    }
-
-    /** Handles of {@code task} for fds the kernel just installed; if one cannot be made, all are closed. */
-    private static List<FileDescriptor> adoptAll(Task task, int[] numbers) throws SyscallException {
-        List<FileDescriptor> fds = new ArrayList<>(numbers.length);
-        for (int i = 0; i < numbers.length; i++) {
-            try {
-                fds.add(task.adopt(numbers[i]));
-            } catch (RuntimeException e) {
-                for (int j = i + 1; j < numbers.length; j++) {
-                    try {
-                        task.sysif().syscall(Sys.CLOSE, numbers[j]);
-                    } catch (SyscallException c) {
-                        e.addSuppressed(c);
-                    }
-                }
-                IOException closing = closeAll(fds);
-                if (closing != null) {
-                    e.addSuppressed(closing);
-                }
-                throw e;
-            }
-        }
-        return fds;
     }
 
     private static IOException closeAll(List<FileDescriptor> fds) {

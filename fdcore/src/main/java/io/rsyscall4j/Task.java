@@ -100,37 +100,33 @@ public class Task extends FileDescriptorTask {
         if (!canMakeFds()) {
             checkCanMakeFds("open " + path);
         }
-        long fd;
-        try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
-            if (cpath.length > buf.capacity()) {
-                throw new ErrnoException(Sys.OPENAT, Errno.byName("ENAMETOOLONG"), path);
+        FDTable madeIn = fdTable();
+        long fd = attempt(() -> {
+            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+                if (cpath.length > buf.capacity()) {
+                    throw new ErrnoException(Sys.OPENAT, Errno.byName("ENAMETOOLONG"), path);
+                }
+                buf.write(0, cpath, 0, cpath.length);
+                return sysif().syscall(Sys.OPENAT, AT_FDCWD, buf.address(), flags | OpenFlags.O_CLOEXEC, mode);
+            } catch (ErrnoException e) {
+                throw e.withSubject(path);
             }
-            buf.write(0, cpath, 0, cpath.length);
-            fd = sysif().syscall(Sys.OPENAT, AT_FDCWD, buf.address(), flags | OpenFlags.O_CLOEXEC, mode);
-        } catch (ErrnoException e) {
-            throw e.withSubject(path);
-        }
-        return adopt((int) fd);
+        });
+        return adopt(madeIn, "open", path, (int) fd)[0];
     }
 
     /** {@code pipe2(O_CLOEXEC)}: a new pipe, both ends owned by this task. */
     public Pipe pipe() throws IOException {
         checkCanMakeFds("make a pipe");
-        int r;
-        int w;
-        try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
-            sysif().syscall(Sys.PIPE2, buf.address(), OpenFlags.O_CLOEXEC);
-            r = buf.readInt(0);
-            w = buf.readInt(4);
-        }
-        FileDescriptor read;
-        try {
-            read = adopt(r);
-        } catch (RuntimeException e) {
-            closeQuietly(sysif(), w, e);
-            throw e;
-        }
-        return new Pipe(read, adopt(w));
+        FDTable madeIn = fdTable();
+        int[] fds = attempt(() -> {
+            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+                sysif().syscall(Sys.PIPE2, buf.address(), OpenFlags.O_CLOEXEC);
+                return new int[] {buf.readInt(0), buf.readInt(4)};
+            }
+        });
+        FileDescriptor[] ends = adopt(madeIn, "make a pipe", null, fds);
+        return new Pipe(ends[0], ends[1]);
     }
 
     /**
@@ -152,36 +148,32 @@ public class Task extends FileDescriptorTask {
      */
     public FileDescriptor socket(int domain, int type, int protocol) throws IOException {
         checkCanMakeFds("make a socket");
-        long fd;
-        try {
-            fd = sysif().syscall(Sys.SOCKET, domain, type | SOCK_CLOEXEC, protocol);
-        } catch (ErrnoException e) {
-            throw e.withSubject("domain " + domain + ", type " + type + ", protocol " + protocol);
-        }
-        return adopt((int) fd);
+        FDTable madeIn = fdTable();
+        long fd = attempt(() -> {
+            try {
+                return sysif().syscall(Sys.SOCKET, domain, type | SOCK_CLOEXEC, protocol);
+            } catch (ErrnoException e) {
+                throw e.withSubject("domain " + domain + ", type " + type + ", protocol " + protocol);
+            }
+        });
+        return adopt(madeIn, "make a socket", null, (int) fd)[0];
     }
 
     /** {@code socketpair(AF_UNIX, type | SOCK_CLOEXEC)}: two connected Unix sockets, both owned by this task. */
     public SocketPair socketpair(SocketType type) throws IOException {
         Objects.requireNonNull(type, "type");
         checkCanMakeFds("make a socket pair");
-        int a;
-        int b;
-        try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
-            sysif().syscall(Sys.SOCKETPAIR, AF_UNIX, type.value() | SOCK_CLOEXEC, 0, buf.address());
-            a = buf.readInt(0);
-            b = buf.readInt(4);
-        } catch (ErrnoException e) {
-            throw e.withSubject("AF_UNIX, " + type);
-        }
-        FileDescriptor first;
-        try {
-            first = adopt(a);
-        } catch (RuntimeException e) {
-            closeQuietly(sysif(), b, e);
-            throw e;
-        }
-        return new SocketPair(first, adopt(b));
+        FDTable madeIn = fdTable();
+        int[] fds = attempt(() -> {
+            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+                sysif().syscall(Sys.SOCKETPAIR, AF_UNIX, type.value() | SOCK_CLOEXEC, 0, buf.address());
+                return new int[] {buf.readInt(0), buf.readInt(4)};
+            } catch (ErrnoException e) {
+                throw e.withSubject("AF_UNIX, " + type);
+            }
+        });
+        FileDescriptor[] ends = adopt(madeIn, "make a socket pair", null, fds);
+        return new SocketPair(ends[0], ends[1]);
     }
 
     /**
@@ -210,13 +202,15 @@ public class Task extends FileDescriptorTask {
      */
     public FileDescriptor accept(FileDescriptor listener) throws IOException {
         checkCanMakeFds("accept a connection");
-        long fd;
-        try (Borrowed b = listener.borrow(this)) {
-            fd = sysif().syscall(Sys.ACCEPT4, b.number(), 0, 0, SOCK_CLOEXEC);
-        } catch (ErrnoException e) {
-            throw e.withSubject(Integer.toString(listener.number()));
-        }
-        return adopt((int) fd);
+        FDTable madeIn = fdTable();
+        long fd = attempt(() -> {
+            try (Borrowed b = listener.borrow(this)) {
+                return sysif().syscall(Sys.ACCEPT4, b.number(), 0, 0, SOCK_CLOEXEC);
+            } catch (ErrnoException e) {
+                throw e.withSubject(Integer.toString(listener.number()));
+            }
+        });
+        return adopt(madeIn, "accept a connection", null, (int) fd)[0];
     }
 
     /**
@@ -237,13 +231,15 @@ public class Task extends FileDescriptorTask {
      */
     public FileDescriptor pidfdOpen(int pid) throws IOException {
         checkCanMakeFds("open a pidfd");
-        long fd;
-        try {
-            fd = sysif().syscall(Sys.PIDFD_OPEN, pid, 0);
-        } catch (ErrnoException e) {
-            throw e.withSubject("pid " + pid);
-        }
-        return adopt((int) fd);
+        FDTable madeIn = fdTable();
+        long fd = attempt(() -> {
+            try {
+                return sysif().syscall(Sys.PIDFD_OPEN, pid, 0);
+            } catch (ErrnoException e) {
+                throw e.withSubject("pid " + pid);
+            }
+        });
+        return adopt(madeIn, "open a pidfd", null, (int) fd)[0];
     }
 
     /**
@@ -253,13 +249,15 @@ public class Task extends FileDescriptorTask {
      */
     public FileDescriptor pidfdGetfd(FileDescriptor pidfd, int targetFd) throws IOException {
         checkCanMakeFds("take an fd with pidfd_getfd");
-        long fd;
-        try (Borrowed b = pidfd.borrow(this)) {
-            fd = sysif().syscall(Sys.PIDFD_GETFD, b.number(), targetFd, 0);
-        } catch (ErrnoException e) {
-            throw e.withSubject(pidfd.number() + ", fd " + targetFd);
-        }
-        return adopt((int) fd);
+        FDTable madeIn = fdTable();
+        long fd = attempt(() -> {
+            try (Borrowed b = pidfd.borrow(this)) {
+                return sysif().syscall(Sys.PIDFD_GETFD, b.number(), targetFd, 0);
+            } catch (ErrnoException e) {
+                throw e.withSubject(pidfd.number() + ", fd " + targetFd);
+            }
+        });
+        return adopt(madeIn, "take an fd with pidfd_getfd", null, (int) fd)[0];
     }
 
     /**
@@ -273,16 +271,43 @@ public class Task extends FileDescriptorTask {
     }
 
     /**
-     * A handle for {@code fd}, which a syscall of this task just created; if no handle can be
-     * made (the task began changing tables meanwhile), the fd is closed rather than leaked.
+     * Handles for {@code fds}, which a syscall of this task, sent while it was in {@code madeIn},
+     * just created. If the task left that table meanwhile (it died, exited or exec'd while the call
+     * ran) or is changing tables, no handle is made: the fds are closed through another task of
+     * {@code madeIn} (they are that table's), and this throws, naming why. If no handle can be made
+     * for another reason, the fds are closed rather than leaked.
+     *
+     * @param op the operation, for the message ("open")
+     * @param subject what it was about ("/x"), or null
+     * @throws IllegalStateException the task left {@code madeIn}, or is changing tables
      */
-    final FileDescriptor adopt(int fd) {
+    final FileDescriptor[] adopt(FDTable madeIn, String op, String subject, int... fds) {
+        FileDescriptor[] handles;
         try {
-            return makeFdHandleFromNear(fd);
+            handles = adoptNewFds(madeIn, fds);
         } catch (RuntimeException e) {
-            closeQuietly(sysif(), fd, e);
+            for (int fd : fds) {
+                closeQuietly(sysif(), fd, e);
+            }
             throw e;
         }
+        if (handles == null) {
+            String what = subject == null ? op : op + " " + subject;
+            checkCanMakeFds(what);
+            throw new IllegalStateException("can't " + what + " in " + this + ": it left " + madeIn
+                    + " while the call ran; its fds were closed there");
+        }
+        return handles;
+    }
+
+    /** One fd-creating syscall (or setup of several), returning what it made. */
+    @FunctionalInterface
+    interface FdCall<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> T attempt(FdCall<T> call) throws IOException {
+        return call.run();
     }
 
     /**

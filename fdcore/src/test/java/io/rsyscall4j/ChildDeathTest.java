@@ -421,7 +421,7 @@ class ChildDeathTest {
         assertTimeoutPreemptively(CLEANUP, () -> child.process().waitFor(), "child " + child.pid() + " reaped and released");
     }
 
-    private static void awaitUnchanged(Task local, Map<Integer, String> before, MayLeak mayLeak, String what) {
+    static void awaitUnchanged(Task local, Map<Integer, String> before, MayLeak mayLeak, String what) {
         try {
             Kernel.await("the JVM's fd table is exactly as before", CLEANUP, () -> {
                 System.gc();

@@ -52,8 +52,9 @@ final class FuzzSequence {
     static final int MAX_HANDLES = 40;
     static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
     static final Duration CLEANUP_DEADLINE = Duration.ofSeconds(10);
+    static final int KILL_THREADS = 2;
 
-    enum Op { OPEN, FOR_TASK, MOVE, INHERIT, INVALIDATE, CLOSE, DROP, GC, UNSHARE, CLONE, EXIT }
+    enum Op { OPEN, FOR_TASK, MOVE, INHERIT, INVALIDATE, CLOSE, DROP, GC, UNSHARE, CLONE, EXIT, KILL }
 
     private final long seed;
     private final Random rnd;
@@ -69,6 +70,11 @@ final class FuzzSequence {
     private final Map<String, Integer> outcomes = new TreeMap<>();
     private final Map<Integer, String> objectsBefore;
     private final Set<Integer> childPids = new HashSet<>();
+    /**
+     * Files whose open hung up (sent; the child died before answering): the fd may have been
+     * made and its number lost with the answer, so it may stay open where the open ran.
+     */
+    private final Set<String> leftByHangups = new HashSet<>();
     private int nextFile;
     private int nextHandle;
     private int nextTable;
@@ -225,6 +231,7 @@ final class FuzzSequence {
         weights.put(Op.UNSHARE, children.isEmpty() ? 0 : 2);
         weights.put(Op.CLONE, children.size() >= MAX_CHILDREN ? 0 : 3);
         weights.put(Op.EXIT, children.isEmpty() ? 0 : 2);
+        weights.put(Op.KILL, children.isEmpty() ? 0 : 2);
         int total = weights.values().stream().mapToInt(Integer::intValue).sum();
         int r = rnd.nextInt(total);
         Op op = null;
@@ -249,6 +256,7 @@ final class FuzzSequence {
             case UNSHARE -> unshare();
             case CLONE -> cloneChild();
             case EXIT -> exit();
+            case KILL -> kill();
         }
         nanos.merge(op, System.nanoTime() - t0, Long::sum);
     }
@@ -582,6 +590,117 @@ final class FuzzSequence {
         c.parent.children.remove(c);
     }
 
+    /**
+     * SIGKILL from outside while {@value #KILL_THREADS} threads open files in the child: an open
+     * whose answer came may race the cleanup that moves the dead task out of its table. The
+     * handles the threads got are the dead task's; {@link #die} then requires each fd only they
+     * owned in a table that lives on to be closed there — also one whose handle was made after
+     * the cleanup began.
+     */
+    private void kill() throws Exception {
+        List<MTask> children = children();
+        MTask c = children.get(rnd.nextInt(children.size()));
+        gc("gc before a kill");
+        List<MTask> dying = new ArrayList<>();
+        collect(c, dying);
+        int killAfter = rnd.nextInt(6);
+        int base = nextFile;
+        nextFile += 1001;
+        java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch enough = new java.util.concurrent.CountDownLatch(killAfter == 0 ? 0 : 1);
+        List<List<Object[]>> got = new ArrayList<>();
+        List<String> hungUp = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < KILL_THREADS; t++) {
+            List<Object[]> mine = new ArrayList<>();
+            got.add(mine);
+            int first = base + t * 500;
+            Thread th = new Thread(() -> {
+                for (int k = first; k < first + 500; k++) {
+                    String file = null;
+                    try {
+                        Path p = dir.resolve("f" + k);
+                        Files.writeString(p, p.getFileName().toString());
+                        file = p.toRealPath().toString();
+                        mine.add(new Object[] {c.task.open(file, O_RDONLY), file});
+                        if (opened.incrementAndGet() >= killAfter) {
+                            enough.countDown();
+                        }
+                    } catch (SyscallHangup e) {
+                        hungUp.add(file);
+                        return;
+                    } catch (SyscallSendError | IllegalStateException e) {
+                        return; // seen dead before sending, or after the answer: nothing left open
+                    } catch (Throwable e) {
+                        failures.add(e);
+                        return;
+                    }
+                }
+            }, "rsyscall4j-fuzz-opener-" + t);
+            threads.add(th);
+            th.start();
+        }
+        // The same race made certain: an openat whose answer came before the death, adopted
+        // (by open's own step) only once the cleanup has moved the dead task out of its table.
+        MTable madeIn = c.table;
+        Path late = dir.resolve("f" + (base + 1000));
+        Files.writeString(late, late.getFileName().toString());
+        String lateFile = late.toRealPath().toString();
+        int lateFd = rawOpen(c.task, lateFile);
+        enough.await();
+        local.sysif().syscall(Sys.KILL, c.pid(), 9);
+        for (Thread th : threads) {
+            th.join(CLEANUP_DEADLINE.toMillis());
+            check(!th.isAlive(), th.getName() + " still opens in " + c.name() + " long after SIGKILL");
+        }
+        noticeDeath(c);
+        Kernel.await("the cleanup moves dead " + c.name() + " out of " + madeIn, CLEANUP_DEADLINE,
+                () -> c.task.fdTable() != madeIn.real);
+        try {
+            FileDescriptor adopted = c.task.adopt(madeIn.real, "open", lateFile, lateFd)[0];
+            throw new AssertionError("an fd made in " + madeIn + " was adopted by " + c.name() + " after it died and left"
+                    + " that table: " + adopted);
+        } catch (IllegalStateException expected) {
+            check(expected.getMessage().contains("child task " + c.pid()), "names the dead child: " + expected.getMessage());
+        }
+        List<MTask> in = madeIn.aliveTasks();
+        in.removeAll(dying);
+        if (!in.isEmpty()) {
+            int pid = in.get(0).pid();
+            Kernel.await("fd " + lateFd + " (" + lateFile + "), made by dead " + c.name() + " in " + madeIn
+                    + " after it left, closed there", CLEANUP_DEADLINE, () -> !lateFile.equals(ChildTestSupport.link(pid, lateFd)));
+        }
+        if (!failures.isEmpty()) {
+            AssertionError e = new AssertionError("an open in " + c.name() + " failed otherwise than by its death");
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+        int handles = 0;
+        for (List<Object[]> mine : got) {
+            for (Object[] h : mine) {
+                addHandle(c, (FileDescriptor) h[0], (String) h[1]);
+                handles++;
+            }
+        }
+        leftByHangups.addAll(hungUp);
+        log("kill " + c + " while " + KILL_THREADS + " threads open in it, after " + killAfter + " opens: " + handles
+                + " handles got, " + hungUp.size() + " hung up" + (dying.size() > 1 ? "; kills " + (dying.size() - 1)
+                + " descendants" : ""));
+        outcome("opens racing a kill");
+        die(dying);
+        c.parent.children.remove(c);
+    }
+
+    /** {@code openat} of {@code file} in {@code t}, without adopting the fd (as open's first step). */
+    private static int rawOpen(Task t, String file) throws IOException {
+        byte[] path = (file + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (io.rsyscall4j.fd.ScratchBuffer b = t.addressSpace().scratch(t.sysif())) {
+            b.write(0, path, 0, path.length);
+            return (int) t.sysif().syscall(Sys.OPENAT, -100, b.address(), O_RDONLY | io.rsyscall4j.fd.OpenFlags.O_CLOEXEC, 0);
+        }
+    }
+
     private static void collect(MTask t, List<MTask> out) {
         out.add(t);
         for (MTask c : t.children) {
@@ -716,6 +835,7 @@ final class FuzzSequence {
         gc("final gc");
         for (MTask t : tasks) {
             Map<Integer, String> held = Kernel.fdsOf("/proc/" + t.pid() + "/fd", dir, Set.of());
+            held.values().removeAll(leftByHangups);
             check(t.table.unclaimed.equals(held), "with every handle dropped and collected, " + t + " holds " + held
                     + "; only the unclaimed clone copies " + t.table.unclaimed + " may remain");
         }
@@ -728,8 +848,10 @@ final class FuzzSequence {
                 die(dying);
             }
         }
-        check(Kernel.fdsOf("/proc/self/fd", dir, Set.of()).isEmpty(), "no fd of the fuzz's files is left in the JVM: "
-                + Kernel.fdsOf("/proc/self/fd", dir, Set.of()));
+        Map<Integer, String> left = Kernel.fdsOf("/proc/self/fd", dir, Set.of());
+        left.values().removeAll(leftByHangups);
+        check(left.isEmpty(), "no fd of the fuzz's files is left in the JVM but what opens that hung up may have"
+                + " made (" + leftByHangups.size() + "): " + left);
         try {
             Kernel.await("the JVM's sockets, pipes and pidfds are back to what they were", CLEANUP_DEADLINE,
                     () -> objectsBefore.equals(ChildTestSupport.kernelObjectFds()));

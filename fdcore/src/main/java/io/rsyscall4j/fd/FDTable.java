@@ -361,6 +361,18 @@ public final class FDTable {
         }
     }
 
+    /**
+     * Records {@code number}, which the kernel just handed out in this table, as open and unowned,
+     * for GC to close. A number the table still tracks is left alone: the kernel cannot have handed
+     * it out while it was open, so that entry is some other owner's to settle.
+     */
+    void addUnownedLocked(int number) {
+        if (!nearToHandles.containsKey(number)) {
+            nearToHandles.put(number, new FdEntry());
+            unowned.set(number);
+        }
+    }
+
     /** Marks {@code number} unowned if nothing owns or borrows it; true if it is now. */
     boolean markUnownedIfEmptyLocked(int number) {
         FdEntry e = nearToHandles.get(number);

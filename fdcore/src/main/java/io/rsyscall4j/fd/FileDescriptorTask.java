@@ -9,6 +9,7 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -116,6 +117,46 @@ public abstract class FileDescriptorTask {
         } finally {
             t.lock.unlock();
         }
+    }
+
+    /**
+     * Handles for {@code numbers}, which a syscall of this task just created in {@code madeIn}: the
+     * table the task was in when that syscall was sent ({@link #fdTable()} read before it). The
+     * numbers belong to {@code madeIn}, whatever the task did meanwhile. If it is still there and
+     * not changing tables, it gets the handles; if it left (it died, exited or exec'd while the
+     * syscall ran, so a concurrent cleanup moved it out) or is changing tables, the numbers are
+     * put in {@code madeIn} without a handle and closed at once through a live task of that table
+     * (if it has one: a table whose last task died is gone with its fds), and null is returned.
+     * All numbers get handles, or none does.
+     */
+    protected final FileDescriptor[] adoptNewFds(FDTable madeIn, int... numbers) {
+        for (int n : numbers) {
+            checkNumber(n, "make a handle for");
+        }
+        FileDescriptor[] handles = new FileDescriptor[numbers.length];
+        madeIn.lock.lock();
+        try {
+            if (membership.fdTable == madeIn && !membership.manipulating) {
+                for (int i = 0; i < numbers.length; i++) {
+                    handles[i] = madeIn.makeHandleLocked(this, numbers[i]);
+                }
+                return handles;
+            }
+            for (int n : numbers) {
+                madeIn.addUnownedLocked(n);
+            }
+        } finally {
+            madeIn.lock.unlock();
+        }
+        LOG.log(Level.DEBUG, "{0}: left {1} while a syscall made fds {2} there; closing them through another task",
+                this, madeIn, Arrays.toString(numbers));
+        try {
+            madeIn.runGc();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "rsyscall4j: closing fds " + Arrays.toString(numbers) + " " + this
+                    + " made in " + madeIn + " after leaving it failed", e);
+        }
+        return null;
     }
 
     /**
