@@ -150,8 +150,9 @@ public class ChildTask extends ConfinedTask {
             p.lifecycle.lock(); // not while it execs, exits or unshares
             try {
                 p.checkAlive("clone");
-                process = Spawner.cloneFrom(p.connection.local(), p.process, files, p.fdTable() == p.jvmTable,
-                        namespaces);
+                boolean inJvmTable = p.fdTable() == p.jvmTable;
+                process = p.creatingFds(() -> Spawner.cloneFrom(p.connection.local(), p.process, files, inJvmTable,
+                        namespaces));
                 p.mayShareTable |= files;
             } catch (ErrnoException e) {
                 throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
@@ -160,7 +161,7 @@ public class ChildTask extends ConfinedTask {
             }
         } else {
             try {
-                process = Spawner.cloneLocal(parent.sysif(), files, namespaces);
+                process = parent.creatingFds(() -> Spawner.cloneLocal(parent.sysif(), files, namespaces));
             } catch (ErrnoException e) {
                 throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
             }

@@ -30,6 +30,8 @@ import java.util.Objects;
  * fds are {@link FileDescriptor} handles, closed exactly once, when their last handle is invalidated
  * or garbage-collected. Every fd a task creates is close-on-exec, so nothing leaks into a program it
  * execs unless asked for ({@link FileDescriptor#dup2}, {@link FileDescriptor#disableCloexec}).
+ * A call that makes fds and runs short of them ({@code EMFILE}, {@code ENFILE}) first frees the
+ * fds of dropped handles and tries once more, so garbage alone never makes it fail.
  *
  * <p>Thread-safe: any number of Java threads may use one task at once.
  */
@@ -101,7 +103,7 @@ public class Task extends FileDescriptorTask {
             checkCanMakeFds("open " + path);
         }
         FDTable madeIn = fdTable();
-        long fd = attempt(() -> {
+        long fd = creatingFds(() -> {
             try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
                 if (cpath.length > buf.capacity()) {
                     throw new ErrnoException(Sys.OPENAT, Errno.byName("ENAMETOOLONG"), path);
@@ -119,7 +121,7 @@ public class Task extends FileDescriptorTask {
     public Pipe pipe() throws IOException {
         checkCanMakeFds("make a pipe");
         FDTable madeIn = fdTable();
-        int[] fds = attempt(() -> {
+        int[] fds = creatingFds(() -> {
             try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
                 sysif().syscall(Sys.PIPE2, buf.address(), OpenFlags.O_CLOEXEC);
                 return new int[] {buf.readInt(0), buf.readInt(4)};
@@ -149,7 +151,7 @@ public class Task extends FileDescriptorTask {
     public FileDescriptor socket(int domain, int type, int protocol) throws IOException {
         checkCanMakeFds("make a socket");
         FDTable madeIn = fdTable();
-        long fd = attempt(() -> {
+        long fd = creatingFds(() -> {
             try {
                 return sysif().syscall(Sys.SOCKET, domain, type | SOCK_CLOEXEC, protocol);
             } catch (ErrnoException e) {
@@ -164,7 +166,7 @@ public class Task extends FileDescriptorTask {
         Objects.requireNonNull(type, "type");
         checkCanMakeFds("make a socket pair");
         FDTable madeIn = fdTable();
-        int[] fds = attempt(() -> {
+        int[] fds = creatingFds(() -> {
             try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
                 sysif().syscall(Sys.SOCKETPAIR, AF_UNIX, type.value() | SOCK_CLOEXEC, 0, buf.address());
                 return new int[] {buf.readInt(0), buf.readInt(4)};
@@ -203,7 +205,7 @@ public class Task extends FileDescriptorTask {
     public FileDescriptor accept(FileDescriptor listener) throws IOException {
         checkCanMakeFds("accept a connection");
         FDTable madeIn = fdTable();
-        long fd = attempt(() -> {
+        long fd = creatingFds(() -> {
             try (Borrowed b = listener.borrow(this)) {
                 return sysif().syscall(Sys.ACCEPT4, b.number(), 0, 0, SOCK_CLOEXEC);
             } catch (ErrnoException e) {
@@ -232,7 +234,7 @@ public class Task extends FileDescriptorTask {
     public FileDescriptor pidfdOpen(int pid) throws IOException {
         checkCanMakeFds("open a pidfd");
         FDTable madeIn = fdTable();
-        long fd = attempt(() -> {
+        long fd = creatingFds(() -> {
             try {
                 return sysif().syscall(Sys.PIDFD_OPEN, pid, 0);
             } catch (ErrnoException e) {
@@ -250,7 +252,7 @@ public class Task extends FileDescriptorTask {
     public FileDescriptor pidfdGetfd(FileDescriptor pidfd, int targetFd) throws IOException {
         checkCanMakeFds("take an fd with pidfd_getfd");
         FDTable madeIn = fdTable();
-        long fd = attempt(() -> {
+        long fd = creatingFds(() -> {
             try (Borrowed b = pidfd.borrow(this)) {
                 return sysif().syscall(Sys.PIDFD_GETFD, b.number(), targetFd, 0);
             } catch (ErrnoException e) {
@@ -306,8 +308,51 @@ public class Task extends FileDescriptorTask {
         T run() throws IOException;
     }
 
-    private static <T> T attempt(FdCall<T> call) throws IOException {
-        return call.run();
+    /** How many collections {@link #creatingFds} has made: threads short of fds at once share one. */
+    private static long exhaustionGcs;
+    private static final Object EXHAUSTION_GC = new Object();
+
+    /**
+     * Runs {@code call}, an fd-creating syscall of this task: the one place for what every such
+     * call does when the table or the system is out of fds. On {@code EMFILE} or {@code ENFILE}
+     * the fds of handles already dropped are freed — one {@code System.gc()} (shared by the
+     * threads that ran short meanwhile) and one {@link #runFdTableGc()} of this task's table — and
+     * the call is tried once more; its second failure is thrown. So a program that only drops
+     * handles never sees {@code EMFILE} because of its garbage. ({@code ENFILE} is the whole
+     * system's: the other tables' garbage is closed by the background reaper after the same
+     * collection, maybe not before the retry.) {@code call} must leave nothing behind when it
+     * fails.
+     */
+    final <T> T creatingFds(FdCall<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE) {
+                throw e;
+            }
+            long seen;
+            synchronized (EXHAUSTION_GC) {
+                seen = exhaustionGcs;
+            }
+            freeGarbageFds(seen);
+            try {
+                return call.run();
+            } catch (ErrnoException again) {
+                again.addSuppressed(e);
+                throw again;
+            }
+        }
+    }
+
+    /** Collects unreachable handles (unless another thread has since {@code seen}) and closes this table's. */
+    private void freeGarbageFds(long seen) throws IOException {
+        synchronized (EXHAUSTION_GC) {
+            if (exhaustionGcs == seen) {
+                System.gc();
+                exhaustionGcs++;
+            }
+        }
+        runFdTableGc();
     }
 
     /**
