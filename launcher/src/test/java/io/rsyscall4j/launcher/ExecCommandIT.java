@@ -268,7 +268,9 @@ class ExecCommandIT {
     private static int listeningPort(String link) throws IOException {
         Matcher inode = Pattern.compile("socket:\\[(\\d+)]").matcher(link);
         assertTrue(inode.matches(), "fd 3 is a socket: " + link);
-        for (String line : Files.readAllLines(Path.of("/proc/net/tcp")).subList(1, Files.readAllLines(Path.of("/proc/net/tcp")).size())) {
+        // Read once: sockets of other processes come and go between two reads.
+        List<String> tcp = Files.readAllLines(Path.of("/proc/net/tcp"));
+        for (String line : tcp.subList(1, tcp.size())) {
             String[] f = line.trim().split("\\s+");
             if (f[9].equals(inode.group(1))) {
                 String[] local = f[1].split(":");
