@@ -398,9 +398,8 @@ final class ChildSyscallInterface implements SyscallInterface {
      * uses for its buffers, stays mapped until the call is done with it. A call still pending on
      * a live child is not cut short: rsyscall4j closes a connection only once its child is gone
      * (exited, exec'd, dead), when every pending call returns promptly.
-     * Idempotent: only the first call touches the pipes. (A second close, after the first had
-     * closed the numbers and the kernel had given them to another child's connection, cut that
-     * child off. Found by the stateful fuzz and ChildDeathTest.)
+     * Idempotent: only the first call touches the pipes (closed again, their numbers could be
+     * another child's connection by then).
      */
     void close() throws SyscallException {
         if (gone == null) {

@@ -36,8 +36,10 @@ public final class Rsyscall {
     private static final List<String> PREFERENCE = List.of("ffm", "jna");
 
     private static final Object LOCK = new Object();
-    /** Guarded by {@link #LOCK}. */
+    /** Every provider found, by name, tried or not. Guarded by {@link #LOCK}. */
     private static Map<String, SyscallInterface> providers;
+    /** The providers tried so far: whether a getpid through them worked. Guarded by {@link #LOCK}. */
+    private static final Map<String, Boolean> WORKS = new LinkedHashMap<>();
     private static final Map<String, Task> BY_PROVIDER = new LinkedHashMap<>();
     /** Guarded by {@link #LOCK}. */
     private static Jvm jvm;
@@ -60,14 +62,16 @@ public final class Rsyscall {
         if (asked != null && !asked.isBlank()) {
             return local(asked.trim());
         }
-        List<String> available = availableProviders();
-        for (String name : PREFERENCE) {
-            if (available.contains(name)) {
-                return local(name);
+        synchronized (LOCK) {
+            // In order of preference, trying no more providers than needed: a JNA user's JVM need
+            // not initialise the FFM provider (nor warn of its restricted methods).
+            List<String> order = new ArrayList<>(PREFERENCE);
+            order.addAll(providers().keySet());
+            for (String name : order) {
+                if (works(name)) {
+                    return local(name);
+                }
             }
-        }
-        if (!available.isEmpty()) {
-            return local(available.get(0));
         }
         throw new IllegalStateException("no rsyscall4j syscall provider is available: put rsyscall4j-provider-ffm"
                 + " (JDK 22+) or rsyscall4j-provider-jna (with JNA) on the class or module path");
@@ -84,12 +88,11 @@ public final class Rsyscall {
         synchronized (LOCK) {
             Task task = BY_PROVIDER.get(provider);
             if (task == null) {
-                SyscallInterface sysif = providers().get(provider);
-                if (sysif == null) {
+                if (!works(provider)) {
                     throw new IllegalArgumentException("no rsyscall4j syscall provider named \"" + provider
-                            + "\"; available: " + providers().keySet());
+                            + "\"; available: " + availableProviders());
                 }
-                task = newLocalTask(sysif);
+                task = newLocalTask(providers().get(provider));
                 BY_PROVIDER.put(provider, task);
             }
             return task;
@@ -144,7 +147,13 @@ public final class Rsyscall {
     /** The names of the providers found (through {@link ServiceLoader}) that work on this JVM. */
     public static List<String> availableProviders() {
         synchronized (LOCK) {
-            return List.copyOf(providers().keySet());
+            List<String> working = new ArrayList<>();
+            for (String name : providers().keySet()) {
+                if (works(name)) {
+                    working.add(name);
+                }
+            }
+            return List.copyOf(working);
         }
     }
 
@@ -190,8 +199,7 @@ public final class Rsyscall {
                             break;
                         }
                         sysif = it.next();
-                        sysif.syscall(Sys.GETPID);
-                    } catch (ServiceConfigurationError | LinkageError | RuntimeException | SyscallException e) {
+                    } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
                         // E.g. the FFM provider on a JDK before 22, or JNA missing: not available.
                         LOG.log(Level.DEBUG, "rsyscall4j: a syscall provider failed to load: {0}", e.toString());
                         continue;
@@ -202,5 +210,25 @@ public final class Rsyscall {
             providers = found;
         }
         return providers;
+    }
+
+    /** Whether the provider named {@code name} was found and makes syscalls on this JVM; tried once. */
+    private static boolean works(String name) {
+        Boolean works = WORKS.get(name);
+        if (works == null) {
+            SyscallInterface sysif = providers().get(name);
+            works = false;
+            if (sysif != null) {
+                try {
+                    sysif.syscall(Sys.GETPID);
+                    works = true;
+                } catch (LinkageError | RuntimeException | SyscallException e) {
+                    // E.g. the FFM provider without native access, or JNA's native part missing.
+                    LOG.log(Level.DEBUG, "rsyscall4j: syscall provider {0} does not work here: {1}", name, e.toString());
+                }
+            }
+            WORKS.put(name, works);
+        }
+        return works;
     }
 }

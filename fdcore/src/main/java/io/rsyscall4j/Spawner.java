@@ -106,8 +106,9 @@ final class Spawner {
                 }
                 job.run();
             } catch (Throwable t) {
-                // take() is never interrupted here, and every job catches its own failures;
-                // whatever happens, the thread stays alive for the children it made.
+                // Every job catches its own failures, so this is a bug; the thread stays alive
+                // all the same, for the children it made.
+                LOG.log(System.Logger.Level.ERROR, "rsyscall4j: a job of the spawner thread failed", t);
             }
         }
     }

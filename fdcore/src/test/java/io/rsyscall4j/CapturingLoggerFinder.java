@@ -1,5 +1,11 @@
 package io.rsyscall4j;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.text.MessageFormat;
 import java.util.List;
 import java.util.ResourceBundle;
@@ -7,11 +13,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * The test JVM's System.Logger backend (registered as a service in test resources): prints
- * WARNING and above to stderr, and while {@link #capture} is on records rsyscall4j's DEBUG lines
- * so a test can check what the lifecycle logs.
+ * The test JVM's System.Logger backend (registered as a service in test resources): writes
+ * WARNING and above, with their stack traces, to {@link #WARNINGS} (the fault tests' expected
+ * failures would fill the build's console), and while {@link #capture} is on records rsyscall4j's
+ * DEBUG lines so a test can check what the lifecycle logs.
  */
 public final class CapturingLoggerFinder extends System.LoggerFinder {
+    /** Where warnings go: one file per module's test runs, appended to. */
+    static final Path WARNINGS = Path.of("target", "test-warnings.log");
+
     private static volatile boolean capturing;
     static final List<String> LINES = new CopyOnWriteArrayList<>();
 
@@ -19,6 +29,17 @@ public final class CapturingLoggerFinder extends System.LoggerFinder {
     static void capture(boolean on) {
         LINES.clear();
         capturing = on;
+    }
+
+    public CapturingLoggerFinder() {}
+
+    private static synchronized void append(String text) {
+        try {
+            Files.createDirectories(WARNINGS.getParent());
+            Files.writeString(WARNINGS, text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.err.print(text); // nowhere else to put it
+        }
     }
 
     @Override
@@ -56,10 +77,14 @@ public final class CapturingLoggerFinder extends System.LoggerFinder {
                     LINES.add(line);
                 }
                 if (level.getSeverity() >= Level.WARNING.getSeverity()) {
-                    System.err.println(level + " " + name + ": " + line);
+                    StringWriter text = new StringWriter();
+                    PrintWriter w = new PrintWriter(text);
+                    w.println(level + " " + name + ": " + line);
                     if (thrown != null) {
-                        thrown.printStackTrace();
+                        thrown.printStackTrace(w);
                     }
+                    w.flush();
+                    append(text.toString());
                 }
             }
 

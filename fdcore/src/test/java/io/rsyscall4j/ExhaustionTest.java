@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (readlink of known numbers only); "no side effect" is checked by counting the free numbers —
  * exactly as many opens as before succeed, and the next fails with EMFILE.
  */
+@SuppressWarnings("try") // a LoweredLimit is held for its scope, never referenced
 class ExhaustionTest {
     private static final int RLIMIT_NOFILE = 7;
     /** Free numbers left below the lowered limit; the test fills them itself. */

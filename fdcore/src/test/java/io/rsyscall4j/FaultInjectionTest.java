@@ -52,6 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       the fd or path it was about.
  * </ul>
  */
+@SuppressWarnings("try") // a Borrowed is held for its scope, never referenced
 class FaultInjectionTest {
     static final Fault[] FAULTS = {Fault.EINTR, Fault.EIO, Fault.EMFILE, Fault.HANGUP, Fault.SEND_ERROR};
     static final Duration DEADLINE = Duration.ofSeconds(10);

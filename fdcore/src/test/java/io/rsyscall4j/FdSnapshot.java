@@ -3,6 +3,7 @@ package io.rsyscall4j;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What every fd of this JVM refers to, for tests that promise "no side effect": the snapshot
@@ -14,14 +15,12 @@ final class FdSnapshot {
 
     /** Fd number -> link target of the JVM's fds, once two readings a moment apart agree. */
     static Map<Integer, String> take() {
-        Map<Integer, String>[] last = new Map[] {read()};
+        AtomicReference<Map<Integer, String>> last = new AtomicReference<>(read());
         Kernel.await("the JVM's fd table to settle", Duration.ofSeconds(10), () -> {
             Map<Integer, String> now = read();
-            boolean same = now.equals(last[0]);
-            last[0] = now;
-            return same;
+            return now.equals(last.getAndSet(now));
         });
-        return last[0];
+        return last.get();
     }
 
     /** Fails unless the JVM's fds are as in {@code before}, naming what was added or is gone. */

@@ -4,30 +4,55 @@ package io.rsyscall4j.api;
  * Linux errno numbers, their symbolic names and descriptions (as {@code strerror} gives them).
  */
 public final class Errno {
+    /** Operation not permitted. */
     public static final int EPERM = 1;
+    /** No such file or directory. */
     public static final int ENOENT = 2;
+    /** No such process. */
     public static final int ESRCH = 3;
+    /** Interrupted system call. */
     public static final int EINTR = 4;
+    /** Input/output error. */
     public static final int EIO = 5;
+    /** Bad file descriptor. */
     public static final int EBADF = 9;
+    /** No child processes. */
     public static final int ECHILD = 10;
+    /** Resource temporarily unavailable. */
     public static final int EAGAIN = 11;
+    /** Cannot allocate memory. */
     public static final int ENOMEM = 12;
+    /** Permission denied. */
     public static final int EACCES = 13;
+    /** Bad address. */
     public static final int EFAULT = 14;
+    /** Device or resource busy. */
     public static final int EBUSY = 16;
+    /** File exists. */
     public static final int EEXIST = 17;
+    /** Not a directory. */
     public static final int ENOTDIR = 20;
+    /** Is a directory. */
     public static final int EISDIR = 21;
+    /** Invalid argument. */
     public static final int EINVAL = 22;
+    /** Too many open files in system. */
     public static final int ENFILE = 23;
+    /** Too many open files. */
     public static final int EMFILE = 24;
+    /** Illegal seek. */
     public static final int ESPIPE = 29;
+    /** Broken pipe. */
     public static final int EPIPE = 32;
+    /** Numerical result out of range. */
     public static final int ERANGE = 34;
+    /** Function not implemented. */
     public static final int ENOSYS = 38;
+    /** Socket operation on non-socket. */
     public static final int ENOTSOCK = 88;
+    /** Operation not supported. */
     public static final int EOPNOTSUPP = 95;
+    /** Address already in use. */
     public static final int EADDRINUSE = 98;
 
     /** Index = errno; {@code {name, description}}; null where Linux assigns no errno. */

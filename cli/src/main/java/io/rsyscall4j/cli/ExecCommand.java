@@ -100,6 +100,7 @@ final class ExecCommand implements Callable<Integer> {
         }
     }
 
+    @SuppressWarnings("try") // the reserved numbers are held for the clone, never referenced
     private int run(Task local, List<FdRequest> requests, Opened opened, Trace tr) throws IOException {
         ChildTask child;
         try (Reserved reserved = Reserved.targets(local, requests, tr)) {

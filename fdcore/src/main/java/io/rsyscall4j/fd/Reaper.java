@@ -10,7 +10,8 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 
 /**
- * Java's GC does the collecting: this is where it is noticed.
+ * The background thread that closes the fds of handles Java's GC collected: no fd outlives its
+ * last handle for long, with no call to {@link FileDescriptorTask#runFdTableGc}.
  *
  * <p>rsyscall relies on CPython dropping a handle from its {@code WeakSet}s the moment it becomes
  * garbage, and closes the orphaned fds at the next {@code run_fd_table_gc}. In Java a handle's

@@ -12,6 +12,7 @@ import io.rsyscall4j.Task;
 import io.rsyscall4j.api.SyscallSendError;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,7 +230,7 @@ public class LocalTaskProviderSwapIT {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             pipe.read().close();
             pipe.write().close();
             file.close();

@@ -27,12 +27,21 @@ import org.osgi.service.component.annotations.Component;
  * collection of the JVM, so they make an ordinary downcall.
  */
 @Component(service = SyscallInterface.class, property = {"provider=ffm", "service.ranking:Integer=100"})
+// Restricted methods are this provider's job; a user enables them with --enable-native-access.
+@SuppressWarnings("restricted")
 public final class FfmSyscallInterface implements SyscallInterface {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final MemorySegment RAW_SYSCALL = RawSyscall.install(LINKER);
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE);
-    private static final MethodHandle SYSCALL_CRITICAL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE,
-            Linker.Option.critical(false));
+    /**
+     * The native side, made on the first syscall: a provider that is only constructed (found by
+     * ServiceLoader while another is chosen) calls no restricted method, so the JVM warns of none.
+     */
+    private static final class Native {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final MemorySegment RAW_SYSCALL = RawSyscall.install(LINKER);
+        static final MethodHandle SYSCALL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE);
+        static final MethodHandle SYSCALL_CRITICAL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE,
+                Linker.Option.critical(false));
+    }
+
     /** Raw results in -4095..-1 are {@code -errno}; anything else is a result. */
     private static final long MAX_ERRNO = 4095;
     /**
@@ -48,8 +57,8 @@ public final class FfmSyscallInterface implements SyscallInterface {
     public long syscall(Sys nr, long... args) throws ErrnoException {
         SyscallInterface.checkArgs(nr, args);
         long result = NEVER_BLOCKS[nr.ordinal()]
-                ? invoke(SYSCALL_CRITICAL, nr.number(), args)
-                : invoke(SYSCALL, nr.number(), args);
+                ? invoke(Native.SYSCALL_CRITICAL, nr.number(), args)
+                : invoke(Native.SYSCALL, nr.number(), args);
         if (result < 0 && result >= -MAX_ERRNO) {
             throw ErrnoException.of(nr, (int) -result, args);
         }
@@ -100,7 +109,7 @@ public final class FfmSyscallInterface implements SyscallInterface {
             throw new IllegalArgumentException("native call to address 0");
         }
         long[] a = Arrays.copyOf(args, MAX_ARGS);
-        MethodHandle handle = functions.computeIfAbsent(address, addr -> LINKER.downcallHandle(
+        MethodHandle handle = functions.computeIfAbsent(address, addr -> Native.LINKER.downcallHandle(
                 MemorySegment.ofAddress(addr),
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)));

@@ -36,6 +36,7 @@ import java.lang.invoke.MethodHandle;
  *   c3              ret
  * </pre>
  */
+@SuppressWarnings("restricted") // mapping and calling native code is this provider's job
 final class RawSyscall {
     private static final byte[] CODE = {
         0x48, (byte) 0x89, (byte) 0xf8,
