@@ -8,8 +8,8 @@ import java.util.List;
  * waited for.
  *
  * <p>The JVM made the process, so the JVM reaps it: {@link #waitFor} does (the JDK's own reaper
- * only reaps the processes {@code ProcessBuilder} started). A {@code ChildProcess} dropped without
- * {@code waitFor} is reaped in the background once it ends. The program is killed if its parent
+ * only reaps the processes {@code ProcessBuilder} started). It is reaped in the background as soon
+ * as it ends, waited for or not, by one thread that watches every process's pidfd. The program is killed if its parent
  * task dies first (the parent-death signal survives exec), and so ends with the JVM.
  */
 public final class ChildProcess {
@@ -25,8 +25,8 @@ public final class ChildProcess {
         this.process = process;
         this.parent = parent;
         this.argv = List.copyOf(argv);
-        // Dropped without waitFor: reap it in the background once it ends, rather than leave a zombie.
-        ChildJanitor.register(this, "reaping process " + process.pid() + " " + this.argv, process::waitFor);
+        // Reaped once it ends, by the one thread that watches every process, waited for or not.
+        process.exit();
     }
 
     /** The process id (in the JVM's pid namespace). */

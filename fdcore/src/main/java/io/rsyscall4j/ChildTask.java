@@ -103,7 +103,7 @@ public class ChildTask extends ConfinedTask {
         ChildJanitor.register(this, "killing unreachable child task " + process.pid(), () -> {
             if (st.compareAndSet(State.ALIVE, State.DEAD)) {
                 process.kill(SIGKILL);
-                process.waitFor();
+                process.exit(); // reaped once it has ended, by the process watcher
             }
         });
     }
@@ -125,7 +125,7 @@ public class ChildTask extends ConfinedTask {
                     task.lifecycle.unlock();
                 }
             }
-            process.waitFor();
+            process.exit(); // reaped once it has ended, by the process watcher
         });
     }
 

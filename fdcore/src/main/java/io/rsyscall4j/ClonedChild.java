@@ -6,6 +6,7 @@ import static io.rsyscall4j.api.Linux.P_PID;
 import static io.rsyscall4j.api.Linux.P_PIDFD;
 import static io.rsyscall4j.api.Linux.SIGKILL;
 import static io.rsyscall4j.api.Linux.WEXITED;
+import static io.rsyscall4j.api.Linux.WNOHANG;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -15,6 +16,10 @@ import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A process rsyscall4j made with {@code clone}, from its birth to its reaping: its pid, a pidfd in
@@ -45,7 +50,13 @@ final class ClonedChild {
     private final int serverRequestFd;
     private final int serverAnswerFd;
     private boolean serverFdsInParentTable;
-    private Integer status;
+    /** Completed once the process is reaped and released ({@link #exit}). */
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final AtomicBoolean watched = new AtomicBoolean();
+    /** Read-locked to signal through the pidfd, write-locked to close it. */
+    private final ReentrantReadWriteLock pidfdLock = new ReentrantReadWriteLock();
+    /** Whether the pidfd is closed. Guarded by {@link #pidfdLock}. */
+    private boolean released;
 
     /**
      * @param parent the child whose server made this one, or {@code null} when the JVM did
@@ -161,55 +172,112 @@ final class ClonedChild {
         throw new SyscallSendError("/proc/self/fdinfo/" + fd + " names no pid");
     }
 
-    /** Sends {@code signal} through the pidfd: never to a reused pid. No-op once reaped. */
-    synchronized void kill(int signal) throws SyscallException {
-        if (status != null) {
-            return;
-        }
+    /**
+     * Sends {@code signal} through the pidfd: never to a reused pid. No-op once reaped. Never
+     * waits for a waiter: it shares the pidfd only with the reaper's close.
+     */
+    void kill(int signal) throws SyscallException {
+        pidfdLock.readLock().lock();
         try {
+            if (released) {
+                return;
+            }
             local.syscall(Sys.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0);
         } catch (ErrnoException e) {
             if (e.errno() != Errno.ESRCH) {
                 throw e;
             }
+        } finally {
+            pidfdLock.readLock().unlock();
         }
     }
 
     /**
-     * Waits for the process to end, reaps it and releases everything it held; returns its exit
-     * status, or 128 + the signal that killed it (as a shell reports it). Later calls return the
-     * same status.
+     * Completes with the exit status once the process has ended and is reaped, with everything
+     * it held released: its exit status, or 128 + the signal that killed it (as a shell reports
+     * it). Asks the {@link ProcessWatcher} to watch the pidfd on the first call.
      *
-     * <p>The JVM reaps the children it made itself (through the pidfd: {@code waitid(P_PIDFD)});
-     * a child's children can only be reaped by that child, so their {@code waitid} runs in the
-     * parent's server. If the parent is gone too, the grandchild was reparented and reaped by init,
-     * killed by its parent-death signal: that status (128 + SIGKILL) is reported.
+     * <p>Reaping waits for the pidfd to say the process has ended, so the pidfd (closed by the
+     * reaping) names the process for as long as a {@link #kill} may use it. The JVM reaps the
+     * children it made itself ({@code waitid(P_PIDFD, WNOHANG)}, on the watcher thread); a
+     * child's children can only be reaped by that child, so their {@code waitid} runs in the
+     * parent's server, on a {@link ChildJanitor} thread. If the parent is gone too, the
+     * grandchild was reparented and reaped by init, killed by its parent-death signal: that
+     * status (128 + SIGKILL) is reported.
      */
-    synchronized int waitFor() throws SyscallException {
-        if (status != null) {
-            return status;
+    CompletableFuture<Integer> exit() {
+        if (watched.compareAndSet(false, true)) {
+            try {
+                ProcessWatcher.watch(local, pidfd, this::ended);
+            } catch (SyscallException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "can't watch child " + pid + "; reaping it on a thread of its own",
+                        e);
+                ChildJanitor.submit("reaping child " + pid, () -> {
+                    awaitPidfd();
+                    reapAndRelease();
+                });
+            }
         }
-        long info = stack.scratch();
-        local.writeMemory(info, new byte[128], 0, 128);
-        int result;
+        return exit;
+    }
+
+    /**
+     * Waits (not interruptibly) for {@link #exit}: the process's status once reaped. Later calls
+     * return the same status. Must not be called on the watcher thread.
+     */
+    int waitFor() throws SyscallException {
+        try {
+            return exit().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SyscallException s) {
+                throw s;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** On the watcher thread: the pidfd says the process has ended. */
+    private void ended() {
         if (parent == null) {
-            while (true) {
-                try {
-                    local.syscall(Sys.WAITID, P_PIDFD, pidfd, info, WEXITED, 0);
-                    break;
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.EINTR) {
-                        throw e.withSubject("pid " + pid);
-                    }
+            reapAndRelease();
+        } else {
+            ChildJanitor.submit("reaping child " + pid + " of " + parent.pid, this::reapAndRelease);
+        }
+    }
+
+    private void reapAndRelease() {
+        int result;
+        try {
+            long info = stack.scratch();
+            local.writeMemory(info, new byte[128], 0, 128);
+            result = parent == null ? reapOwn(info) : waitThroughParent(info);
+        } catch (SyscallException | RuntimeException e) {
+            exit.completeExceptionally(e);
+            return;
+        }
+        release();
+        exit.complete(result);
+    }
+
+    /** Reaps a child of the JVM that has ended. */
+    private int reapOwn(long info) throws SyscallException {
+        while (true) {
+            try {
+                local.syscall(Sys.WAITID, P_PIDFD, pidfd, info, WEXITED | WNOHANG, 0);
+                break;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e.withSubject("pid " + pid);
                 }
             }
-            result = decode(info);
-        } else {
-            result = waitThroughParent(info);
         }
-        status = result;
-        release();
-        return result;
+        if (readInt(info, 16) == 0) {
+            throw new IllegalStateException("child " + pid + "'s pidfd polled readable, but waitid found it running");
+        }
+        return decode(info);
     }
 
     private int waitThroughParent(long info) throws SyscallException {
@@ -221,9 +289,8 @@ final class ClonedChild {
                 throw e.withSubject("pid " + pid);
             }
         } catch (SyscallException parentGone) {
-            // the parent is gone; fall through
+            // the parent is gone; the process was reparented and killed
         }
-        awaitPidfd();
         return 128 + SIGKILL;
     }
 
@@ -280,10 +347,14 @@ final class ClonedChild {
                         + " in its parent's table", e);
             }
         }
+        pidfdLock.writeLock().lock();
         try {
+            released = true;
             local.syscall(Sys.CLOSE, pidfd);
         } catch (SyscallException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "closing the pidfd of child " + pid, e);
+        } finally {
+            pidfdLock.writeLock().unlock();
         }
         try {
             stack.free();

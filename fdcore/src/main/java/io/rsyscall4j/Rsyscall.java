@@ -121,15 +121,16 @@ public final class Rsyscall {
      * <p>The fd {@link Reaper} is always stopped (after a last pass that closes what was already
      * collected). The thread that clones the JVM's child tasks is stopped only if no child it made
      * is alive, nor any program such a child exec'd, nor a clone queued: each of those gets
-     * {@code SIGKILL} when that thread ends ({@code PR_SET_PDEATHSIG} follows the thread). Either
-     * starts again by itself when next needed — a handle made, a child cloned — so stopping too
-     * early only costs a thread start. Left alone: the child janitor's cleaner thread, which
-     * holds no class loader of its own and ends once fdcore's classes are unloaded, and its
-     * worker threads, which end a minute after their last job.
+     * {@code SIGKILL} when that thread ends ({@code PR_SET_PDEATHSIG} follows the thread). The
+     * thread that watches for processes to end is stopped only if no process is pending, and the
+     * child janitor's workers only if none is busy. Each starts again by itself when next needed
+     * — a handle made, a child cloned — so stopping too early only costs a thread start. Left
+     * alone: the child janitor's cleaner thread, which holds no class loader of its own and ends
+     * once fdcore's classes are unloaded.
      *
      * @param timeout how long to wait for each thread to end
-     * @return whether neither thread is left running: false if children are alive (the spawner
-     *     thread stays for them) or a thread did not end in time
+     * @return whether no such thread is left running: false if children are alive (the spawner
+     *     and watcher threads stay for them) or a thread did not end in time
      */
     public static boolean stopBackgroundThreads(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -138,10 +139,13 @@ public final class Rsyscall {
             LOG.log(Level.WARNING, "rsyscall4j: {0} did not end within {1}", Reaper.THREAD_NAME, timeout);
         }
         boolean spawner = Spawner.stopIfIdle(timeout);
-        // A spawner kept for live children is the rule, not a fault: said at DEBUG only.
-        LOG.log(Level.DEBUG, "background threads stopped: reaper {0}, spawner {1}", reaper,
-                spawner ? "yes" : "no (children it made are alive, or it did not end in time)");
-        return reaper && spawner;
+        boolean watcher = ProcessWatcher.stopIfIdle(timeout);
+        boolean janitor = ChildJanitor.stopIfIdle(timeout);
+        // Threads kept for live children are the rule, not a fault: said at DEBUG only.
+        LOG.log(Level.DEBUG, "background threads stopped: reaper {0}, spawner {1}, process watcher {2},"
+                + " child janitor {3} (no: children are alive, or it did not end in time)", reaper, spawner,
+                watcher, janitor);
+        return reaper && spawner && watcher && janitor;
     }
 
     /** The names of the providers found (through {@link ServiceLoader}) that work on this JVM. */

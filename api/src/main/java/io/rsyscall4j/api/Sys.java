@@ -86,6 +86,8 @@ public enum Sys {
     GETDENTS64(217, true),
     SET_TID_ADDRESS(218, false),
     EXIT_GROUP(231, false),
+    EPOLL_WAIT(232, true),
+    EPOLL_CTL(233, true),
     TGKILL(234, false),
     WAITID(247, false),
     OPENAT(257, false),
