@@ -2,6 +2,7 @@ package io.rsyscall4j;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -33,17 +34,15 @@ final class ProcessWatcher {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLLIN = 0x1;
     private static final int EPOLLONESHOT = 1 << 30;
-    private static final int EPOLL_CLOEXEC = 0x80000;
-    private static final int EFD_CLOEXEC = 0x80000;
-    private static final int PROT_READ_WRITE = 0x3;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+    private static final int EPOLL_CLOEXEC = Linux.O_CLOEXEC;
+    private static final int EFD_CLOEXEC = Linux.O_CLOEXEC;
     /** {@code struct epoll_event} is packed on x86_64: a 32-bit mask, then 64 bits of data. */
     private static final int EVENT_SIZE = 12;
     private static final int MAX_EVENTS = 256;
     /** The page: the events {@code epoll_wait} fills, then one event for registrations, then 8 bytes for the eventfd. */
     private static final int CTL_EVENT = MAX_EVENTS * EVENT_SIZE;
     private static final int COUNTER = CTL_EVENT + 16;
-    private static final int PAGE = 4096;
+    private static final int PAGE = Linux.PAGE_SIZE;
     /** The data of the eventfd's event: a stop request. Registrations count from 1. */
     private static final long STOP = 0;
 
@@ -129,7 +128,8 @@ final class ProcessWatcher {
             long page = 0;
             try {
                 stopFd = (int) local.syscall(Sys.EVENTFD2, 0, EFD_CLOEXEC);
-                page = local.syscall(Sys.MMAP, 0, PAGE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+                page = local.syscall(Sys.MMAP, 0, PAGE, Linux.PROT_READ | Linux.PROT_WRITE,
+                        Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0);
                 Watcher w = new Watcher(local, epfd, stopFd, page);
                 w.ctlAdd(stopFd, EPOLLIN, STOP);
                 Thread t = new Thread(w::run, THREAD_NAME);
