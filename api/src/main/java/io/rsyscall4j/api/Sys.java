@@ -67,6 +67,7 @@ public enum Sys {
     SETGROUPS(116, false),
     SETRESUID(117, false),
     SETRESGID(119, false),
+    GETPGID(121, false),
     CAPGET(125, false),
     CAPSET(126, false),
     RT_SIGTIMEDWAIT(128, false),
