@@ -10,7 +10,11 @@ import java.util.List;
  * <p>The JVM made the process, so the JVM reaps it: {@link #waitFor} does (the JDK's own reaper
  * only reaps the processes {@code ProcessBuilder} started). It is reaped in the background as soon
  * as it ends, waited for or not, by one thread that watches every process's pidfd. The program is killed if its parent
- * task dies first (the parent-death signal survives exec), and so ends with the JVM.
+ * task dies first (the parent-death signal survives exec), and so ends with the JVM — unless its
+ * exec changed its credentials: the kernel clears the parent-death signal when an exec changes
+ * the effective or filesystem user or group id (a set-user-ID or set-group-ID program of another
+ * owner or group) or gives capabilities the process did not have (file capabilities), and such
+ * a program runs on after the JVM is killed. {@link JvmDeathGuard} covers those too.
  */
 public final class ChildProcess {
     private final ClonedChild process;

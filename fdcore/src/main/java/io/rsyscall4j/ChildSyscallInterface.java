@@ -162,6 +162,31 @@ final class ChildSyscallInterface implements SyscallInterface {
         return results;
     }
 
+    /**
+     * Sends {@code requests} (at most {@link #MAX_PIPELINE}) and gives the connection up to them:
+     * their answers are never read, and every later call fails to send. For a child left to run
+     * requests that block until something happens ({@link JvmDeathGuard}'s guardian). The server
+     * runs them all as long as its answer pipe has room (64 KiB: over a thousand answers) and a
+     * reader end open somewhere, which a child sharing the JVM's table keeps even after the JVM
+     * is gone.
+     */
+    void sendAndAbandon(List<SyscallRequest> requests) throws SyscallException {
+        if (requests.isEmpty() || requests.size() > MAX_PIPELINE) {
+            throw new IllegalArgumentException("1 to " + MAX_PIPELINE + " requests, not " + requests.size());
+        }
+        lock.lock();
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                encode(i, requests.get(i).nr(), requests.get(i).args());
+            }
+            send(requests.size());
+            requestsSent.addAndGet(requests.size());
+            gone = "it was left running requests whose answers are not read";
+        } finally {
+            unlockAndReport();
+        }
+    }
+
     /** Releases {@link #lock}, then runs the gone action if this call is the first to see the child gone. */
     private void unlockAndReport() {
         boolean report = false;

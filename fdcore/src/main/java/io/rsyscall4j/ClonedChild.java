@@ -173,6 +173,25 @@ final class ClonedChild {
     }
 
     /**
+     * A new fd of the JVM's table for this child's pidfd ({@code fcntl(cmd)}, e.g.
+     * {@code F_DUPFD_CLOEXEC}), owned by the caller: it names this process for as long as the
+     * caller keeps it, reaped or not.
+     *
+     * @throws IllegalStateException the child was reaped
+     */
+    int dupPidfd(int cmd) throws SyscallException {
+        pidfdLock.readLock().lock();
+        try {
+            if (released) {
+                throw new IllegalStateException("process " + pid + " was reaped");
+            }
+            return (int) local.syscall(Sys.FCNTL, pidfd, cmd, 0);
+        } finally {
+            pidfdLock.readLock().unlock();
+        }
+    }
+
+    /**
      * Sends {@code signal} through the pidfd: never to a reused pid. No-op once reaped. Never
      * waits for a waiter: it shares the pidfd only with the reaper's close.
      */
