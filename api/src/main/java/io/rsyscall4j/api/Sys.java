@@ -94,6 +94,7 @@ public enum Sys {
     OPENAT(257, false),
     MKDIRAT(258, false),
     NEWFSTATAT(262, false),
+    UNLINKAT(263, false),
     READLINKAT(267, false),
     PPOLL(271, false),
     UNSHARE(272, false),

@@ -5,6 +5,8 @@ import static io.rsyscall4j.api.Linux.F_GETFD;
 
 import io.rsyscall4j.ChildProcess;
 import io.rsyscall4j.ChildTask;
+import io.rsyscall4j.JvmDeathGuard;
+import io.rsyscall4j.SignalForwarder;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -15,8 +17,6 @@ import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -42,6 +42,13 @@ import picocli.CommandLine.Spec;
  * socket activation does: {@code LISTEN_PID} is the child task's pid, which is the program's pid
  * once it execs. The JVM's own handles are closed as soon as the program runs; the exit status is
  * the program's.
+ *
+ * <p>From the start, {@code SIGTERM}, {@code SIGINT}, {@code SIGHUP}, {@code SIGQUIT},
+ * {@code SIGUSR1}, {@code SIGUSR2} and {@code SIGWINCH} sent to the launcher go to the program
+ * ({@link SignalForwarder}; those that arrive before the program runs are sent once it does): the
+ * launcher keeps waiting for the program, cleans up (socket files it bound, only if still the
+ * same file) and exits with the program's status. A {@link JvmDeathGuard} kills the program if
+ * the JVM dies first, even a set-uid program, whose exec cleared its parent-death signal.
  */
 @Command(name = "exec", description = "Run PROGRAM with exactly fds 0, 1, 2 and those given with --fd.")
 final class ExecCommand implements Callable<Integer> {
@@ -89,25 +96,29 @@ final class ExecCommand implements Callable<Integer> {
         }
         requests.sort(Comparator.comparingInt(FdRequest::number));
         PrintWriter err = spec.commandLine().getErr();
-        try (Trace tr = new Trace(err, trace); Opened opened = new Opened(tr)) {
-            Task local = runtime.localTask(provider);
+        Task local = runtime.localTask(provider);
+        try (Trace tr = new Trace(err, trace);
+             SignalForwarder signals = SignalForwarder.install(local, SignalForwarder.SUPERVISOR_SIGNALS);
+             Opened opened = new Opened(local, tr)) {
             tr.event("local task pid %d through provider %s", local.pid(), local.sysif().provider());
             for (FdRequest r : requests) {
                 opened.add(r, open(local, r, tr));
             }
             opened.moveAwayFromTargets(local);
-            return run(local, requests, opened, tr);
+            return run(local, requests, opened, signals, tr);
         }
     }
 
     @SuppressWarnings("try") // the reserved numbers are held for the clone, never referenced
-    private int run(Task local, List<FdRequest> requests, Opened opened, Trace tr) throws IOException {
+    private int run(Task local, List<FdRequest> requests, Opened opened, SignalForwarder signals, Trace tr)
+            throws IOException {
         ChildTask child;
         try (Reserved reserved = Reserved.targets(local, requests, tr)) {
             child = local.clone();
         }
         tr.event("child task %d cloned (a copy of the JVM's fd table)", child.pid());
         boolean execed = false;
+        JvmDeathGuard guard = null;
         try {
             for (int i = 0; i < requests.size(); i++) {
                 FdRequest r = requests.get(i);
@@ -120,6 +131,7 @@ final class ExecCommand implements Callable<Integer> {
             }
             Map<String, String> env = environment(requests, child.pid());
             ChildProcess program;
+            guard = JvmDeathGuard.guard(child);
             try {
                 program = child.exec(command.get(0), command, env);
             } catch (ErrnoException e) {
@@ -127,11 +139,15 @@ final class ExecCommand implements Callable<Integer> {
             }
             execed = true;
             tr.event("exec %s as pid %d with fds %s", String.join(" ", command), program.pid(), fdList(requests));
+            signals.forwardTo(program);
             opened.closeFds();
             int status = program.waitFor();
             tr.event("pid %d ended with status %d", program.pid(), status);
             return status;
         } finally {
+            if (guard != null) {
+                guard.close();
+            }
             if (!execed) {
                 child.exit(0);
                 tr.event("child task %d exited (nothing was exec'd)", child.pid());
@@ -295,22 +311,27 @@ final class ExecCommand implements Callable<Integer> {
         }
     }
 
-    /** The launcher's fds made for the program, closed (and Unix socket files removed) at the end. */
+    /**
+     * The launcher's fds made for the program, closed at the end, and the Unix socket files it
+     * bound, removed at the end if each is still the file the bind made.
+     */
     private static final class Opened implements AutoCloseable {
         final List<FileDescriptor> fds = new ArrayList<>();
-        final List<Path> socketFiles = new ArrayList<>();
+        final List<SocketFile> socketFiles = new ArrayList<>();
         final List<Integer> targets = new ArrayList<>();
+        private final Task local;
         private final Trace tr;
 
-        Opened(Trace tr) {
+        Opened(Task local, Trace tr) {
+            this.local = local;
             this.tr = tr;
         }
 
-        void add(FdRequest r, FileDescriptor fd) {
+        void add(FdRequest r, FileDescriptor fd) throws IOException {
             fds.add(fd);
             targets.add(r.number());
             if (r.spec() instanceof FdSpec.UnixListen u) {
-                socketFiles.add(Path.of(u.path()));
+                socketFiles.add(SocketFile.boundAt(local, u.path()));
             }
         }
 
@@ -359,9 +380,12 @@ final class ExecCommand implements Callable<Integer> {
         @Override
         public void close() throws IOException {
             closeFds();
-            for (Path p : socketFiles) {
-                Files.deleteIfExists(p);
-                tr.event("removed socket file %s", p);
+            for (SocketFile f : socketFiles) {
+                if (f.removeIfStillOurs(local)) {
+                    tr.event("removed socket file %s", f.path());
+                } else {
+                    tr.event("left %s alone: it is no longer the socket file the launcher bound", f.path());
+                }
             }
             socketFiles.clear();
         }
