@@ -1,5 +1,10 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.F_DUPFD_CLOEXEC;
+import static io.rsyscall4j.api.Linux.POLLIN;
+import static io.rsyscall4j.api.Linux.PR_SET_PDEATHSIG;
+import static io.rsyscall4j.api.Linux.SIGKILL;
+
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -31,9 +36,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one process and four fds of the JVM's table (the guardian's two pipe ends and two pidfds).
  */
 public final class JvmDeathGuard implements AutoCloseable {
-    private static final int PR_SET_PDEATHSIG = 1;
-    private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final short POLLIN = 0x1;
     /** Where in the guardian's scratch memory its pollfd lies (after what reaping it uses). */
     private static final int POLLFD = 256;
 
@@ -82,7 +84,7 @@ public final class JvmDeathGuard implements AutoCloseable {
             local.writeMemory(pollfd, b, 0, b.length);
             guardian.sysif().sendAndAbandon(List.of(
                     SyscallRequest.of(Sys.POLL, pollfd, 1, -1),
-                    SyscallRequest.of(Sys.PIDFD_SEND_SIGNAL, targetPidfd, ClonedChild.SIGKILL, 0, 0),
+                    SyscallRequest.of(Sys.PIDFD_SEND_SIGNAL, targetPidfd, SIGKILL, 0, 0),
                     SyscallRequest.of(Sys.EXIT, 0)));
         } catch (SyscallException | RuntimeException e) {
             try {
@@ -135,7 +137,7 @@ public final class JvmDeathGuard implements AutoCloseable {
             }
             try {
                 if (guardian != null) {
-                    guardian.kill(ClonedChild.SIGKILL);
+                    guardian.kill(SIGKILL);
                     guardian.waitFor();
                 }
             } finally {

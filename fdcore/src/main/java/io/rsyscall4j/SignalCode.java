@@ -1,5 +1,15 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.F_SETFL;
+import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
+import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
+import static io.rsyscall4j.api.Linux.O_CLOEXEC;
+import static io.rsyscall4j.api.Linux.O_NONBLOCK;
+import static io.rsyscall4j.api.Linux.PAGE_SIZE;
+import static io.rsyscall4j.api.Linux.PROT_EXEC;
+import static io.rsyscall4j.api.Linux.PROT_READ;
+import static io.rsyscall4j.api.Linux.PROT_WRITE;
+
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -61,21 +71,13 @@ final class SignalCode {
     static final int OFFSET_HANDLER = 0x0000;
     static final int OFFSET_RESTORER = 0x0061;
 
-    static final long PAGE = 4096;
+    private static final long PAGE = PAGE_SIZE;
     /** Where in the data page the handler finds the pipe's write end (an int). */
     private static final int DATA_PIPE = 0;
     /** Where in the data page the handler finds the previous SIGUSR2 handler (an address). */
     private static final int DATA_PREVIOUS_USR2 = 8;
     /** The rest of the data page: scratch memory for the JVM's side (see {@link SignalForwarder}). */
     static final int DATA_SCRATCH = 64;
-    private static final int PROT_READ = 0x1;
-    private static final int PROT_WRITE = 0x2;
-    private static final int PROT_EXEC = 0x4;
-    private static final int MAP_PRIVATE = 0x02;
-    private static final int MAP_ANONYMOUS = 0x20;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int F_SETFL = 4;
 
     private static SignalCode loaded;
 

@@ -1,5 +1,25 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.FIONREAD;
+import static io.rsyscall4j.api.Linux.SA_ONSTACK;
+import static io.rsyscall4j.api.Linux.SA_RESTART;
+import static io.rsyscall4j.api.Linux.SA_SIGINFO;
+import static io.rsyscall4j.api.Linux.SIGBUS;
+import static io.rsyscall4j.api.Linux.SIGFPE;
+import static io.rsyscall4j.api.Linux.SIGHUP;
+import static io.rsyscall4j.api.Linux.SIGILL;
+import static io.rsyscall4j.api.Linux.SIGINT;
+import static io.rsyscall4j.api.Linux.SIGKILL;
+import static io.rsyscall4j.api.Linux.SIGQUIT;
+import static io.rsyscall4j.api.Linux.SIGRTMAX;
+import static io.rsyscall4j.api.Linux.SIGSEGV;
+import static io.rsyscall4j.api.Linux.SIGSTOP;
+import static io.rsyscall4j.api.Linux.SIGTERM;
+import static io.rsyscall4j.api.Linux.SIGTRAP;
+import static io.rsyscall4j.api.Linux.SIGUSR1;
+import static io.rsyscall4j.api.Linux.SIGUSR2;
+import static io.rsyscall4j.api.Linux.SIGWINCH;
+
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
@@ -46,13 +66,6 @@ import java.util.TreeSet;
  * close-on-exec) are made on first use and kept for the JVM's life.
  */
 public final class SignalForwarder implements AutoCloseable {
-    public static final int SIGHUP = 1;
-    public static final int SIGINT = 2;
-    public static final int SIGQUIT = 3;
-    public static final int SIGUSR1 = 10;
-    public static final int SIGUSR2 = 12;
-    public static final int SIGTERM = 15;
-    public static final int SIGWINCH = 28;
     /**
      * The signals a supervisor passes on to its program: {@code SIGHUP}, {@code SIGINT},
      * {@code SIGQUIT}, {@code SIGUSR1}, {@code SIGUSR2}, {@code SIGTERM} and {@code SIGWINCH}.
@@ -60,14 +73,11 @@ public final class SignalForwarder implements AutoCloseable {
     public static final Set<Integer> SUPERVISOR_SIGNALS = Set.of(SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM,
             SIGWINCH);
 
-    private static final Set<Integer> REFUSED = Set.of(4, 5, 7, 8, 9, 11, 19);
-    private static final int NSIG = 64;
+    private static final Set<Integer> REFUSED = Set.of(SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGKILL, SIGSEGV, SIGSTOP);
+    /** The kernel's {@code struct sigaction}: handler, flags, restorer, mask. */
     private static final int SIGACTION_SIZE = 32;
-    private static final long SA_SIGINFO = 0x4;
+    /** The kernel's flag for {@code sa_restorer} (its {@code asm/signal.h}; glibc keeps it to itself). */
     private static final long SA_RESTORER = 0x04000000;
-    private static final long SA_ONSTACK = 0x08000000;
-    private static final long SA_RESTART = 0x10000000;
-    private static final int FIONREAD = 0x541B;
     /** The byte that tells the reader to stop; no signal is 0. */
     private static final int STOP = 0;
     /** Set in a byte when the kernel sent the signal ({@code SI_KERNEL}). */
@@ -129,7 +139,7 @@ public final class SignalForwarder implements AutoCloseable {
         TreeSet<Integer> sorted = new TreeSet<>();
         for (Integer sig : Objects.requireNonNull(signals, "signals")) {
             Objects.requireNonNull(sig, "signal");
-            if (sig < 1 || sig > NSIG || REFUSED.contains(sig)) {
+            if (sig < 1 || sig > SIGRTMAX || REFUSED.contains(sig)) {
                 throw new IllegalArgumentException("signal " + sig + " cannot be forwarded"
                         + (REFUSED.contains(sig) ? " (the JVM needs it, or it cannot be caught)" : " (not 1..64)"));
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.FileDescriptor;
@@ -27,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  */
 class SignalForwarderTest {
     private static final long WAIT_SECONDS = 30;
-    private static final List<Integer> SENT = List.of(SignalForwarder.SIGQUIT, SignalForwarder.SIGHUP,
-            SignalForwarder.SIGTERM, SignalForwarder.SIGINT, SignalForwarder.SIGUSR1, SignalForwarder.SIGWINCH);
+    private static final List<Integer> SENT = List.of(Linux.SIGQUIT, Linux.SIGHUP,
+            Linux.SIGTERM, Linux.SIGINT, Linux.SIGUSR1, Linux.SIGWINCH);
 
     /** What a sink got: the signal numbers, in order. */
     private static final class Recorder implements SignalForwarder.Sink {
@@ -53,12 +54,14 @@ class SignalForwarderTest {
         try (SignalForwarder f = SignalForwarder.install(local, SignalForwarder.SUPERVISOR_SIGNALS)) {
             assertEquals(SignalForwarder.SUPERVISOR_SIGNALS, f.signals());
             // Before a sink is named the signals are held, and then passed on first, in order.
-            local.sysif().syscall(Sys.KILL, local.pid(), SignalForwarder.SIGUSR1);
-            local.sysif().syscall(Sys.KILL, local.pid(), SignalForwarder.SIGHUP);
-            awaitPipeDrained(f);
+            // (Each read before the next is sent: the kernel delivers pending signals lowest first.)
+            local.sysif().syscall(Sys.KILL, local.pid(), Linux.SIGUSR1);
+            awaitHeld(f, 1);
+            local.sysif().syscall(Sys.KILL, local.pid(), Linux.SIGHUP);
+            awaitHeld(f, 2);
             f.deliverTo(r);
-            assertEquals(SignalForwarder.SIGUSR1, r.next());
-            assertEquals(SignalForwarder.SIGHUP, r.next());
+            assertEquals(Linux.SIGUSR1, r.next());
+            assertEquals(Linux.SIGHUP, r.next());
             for (int sig : SENT) {
                 local.sysif().syscall(Sys.KILL, local.pid(), sig);
                 assertEquals(sig, r.next(), "signal " + sig + " sent with kill(2) (si_code SI_USER)");
@@ -66,7 +69,7 @@ class SignalForwarderTest {
             // From another process too.
             Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(ProcessHandle.current().pid())).start();
             assertEquals(0, kill.waitFor());
-            assertEquals(SignalForwarder.SIGTERM, r.next());
+            assertEquals(Linux.SIGTERM, r.next());
         }
         assertNull(r.got.poll(), "nothing else was passed on");
     }
@@ -82,17 +85,17 @@ class SignalForwarderTest {
         Task local = Rsyscall.local(provider);
         SyscallInterface sys = local.sysif();
         Recorder r = new Recorder();
-        try (SignalForwarder f = SignalForwarder.install(local, Set.of(SignalForwarder.SIGUSR1, SignalForwarder.SIGUSR2))) {
+        try (SignalForwarder f = SignalForwarder.install(local, Set.of(Linux.SIGUSR1, Linux.SIGUSR2))) {
             f.deliverTo(r);
             long tid = sys.syscall(Sys.GETTID);
-            sys.syscall(Sys.TGKILL, local.pid(), tid, SignalForwarder.SIGUSR2);
-            sys.syscall(Sys.KILL, local.pid(), SignalForwarder.SIGUSR1);
-            assertEquals(SignalForwarder.SIGUSR1, r.next(), "the thread-directed SIGUSR2 was not passed on");
-            sys.syscall(Sys.KILL, local.pid(), SignalForwarder.SIGUSR2);
-            assertEquals(SignalForwarder.SIGUSR2, r.next(), "a process-directed SIGUSR2 is");
+            sys.syscall(Sys.TGKILL, local.pid(), tid, Linux.SIGUSR2);
+            sys.syscall(Sys.KILL, local.pid(), Linux.SIGUSR1);
+            assertEquals(Linux.SIGUSR1, r.next(), "the thread-directed SIGUSR2 was not passed on");
+            sys.syscall(Sys.KILL, local.pid(), Linux.SIGUSR2);
+            assertEquals(Linux.SIGUSR2, r.next(), "a process-directed SIGUSR2 is");
             Process kill = new ProcessBuilder("kill", "-USR2", Long.toString(ProcessHandle.current().pid())).start();
             assertEquals(0, kill.waitFor());
-            assertEquals(SignalForwarder.SIGUSR2, r.next(), "and one from another process");
+            assertEquals(Linux.SIGUSR2, r.next(), "and one from another process");
         }
     }
 
@@ -115,11 +118,11 @@ class SignalForwarderTest {
         }
         assertThrows(IllegalStateException.class, () -> f.deliverTo(new Recorder()));
         // And a new one can be installed.
-        try (SignalForwarder again = SignalForwarder.install(local, Set.of(SignalForwarder.SIGUSR1))) {
+        try (SignalForwarder again = SignalForwarder.install(local, Set.of(Linux.SIGUSR1))) {
             Recorder r = new Recorder();
             again.deliverTo(r);
-            local.sysif().syscall(Sys.KILL, local.pid(), SignalForwarder.SIGUSR1);
-            assertEquals(SignalForwarder.SIGUSR1, r.next());
+            local.sysif().syscall(Sys.KILL, local.pid(), Linux.SIGUSR1);
+            assertEquals(Linux.SIGUSR1, r.next());
         }
     }
 
@@ -137,10 +140,10 @@ class SignalForwarderTest {
             out.write().close();
             try (Deadline d = new Deadline(Duration.ofSeconds(WAIT_SECONDS))) {
                 assertEquals("ready", d.call("reading", () -> line(out.read())));
-                local.sysif().syscall(Sys.KILL, local.pid(), SignalForwarder.SIGHUP);
+                local.sysif().syscall(Sys.KILL, local.pid(), Linux.SIGHUP);
                 f.forwardTo(program);
                 assertEquals("got-HUP", d.call("reading", () -> line(out.read())), "held, then sent on");
-                local.sysif().syscall(Sys.KILL, local.pid(), SignalForwarder.SIGTERM);
+                local.sysif().syscall(Sys.KILL, local.pid(), Linux.SIGTERM);
                 assertEquals(42, (int) d.call("waiting", program::waitFor));
             }
             out.read().close();
@@ -155,18 +158,18 @@ class SignalForwarderTest {
                     () -> SignalForwarder.install(local, Set.of(sig)));
             assertTrue(e.getMessage().contains("signal " + sig), e.getMessage());
         }
-        try (SignalForwarder f = SignalForwarder.install(local, Set.of(SignalForwarder.SIGUSR1))) {
-            assertThrows(IllegalStateException.class, () -> SignalForwarder.install(local, Set.of(SignalForwarder.SIGUSR2)));
+        try (SignalForwarder f = SignalForwarder.install(local, Set.of(Linux.SIGUSR1))) {
+            assertThrows(IllegalStateException.class, () -> SignalForwarder.install(local, Set.of(Linux.SIGUSR2)));
         }
         ChildTask child = local.clone();
-        assertThrows(IllegalArgumentException.class, () -> SignalForwarder.install(child, Set.of(SignalForwarder.SIGUSR1)));
+        assertThrows(IllegalArgumentException.class, () -> SignalForwarder.install(child, Set.of(Linux.SIGUSR1)));
         child.exit(0);
     }
 
-    /** Waits until the forwarder's thread has read every byte the handler wrote (held them). */
-    private static void awaitPipeDrained(SignalForwarder f) throws Exception {
+    /** Waits until the forwarder's thread holds {@code n} signals. */
+    private static void awaitHeld(SignalForwarder f, int n) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (f.heldCount() < 2) {
+        while (f.heldCount() < n) {
             assertTrue(System.nanoTime() < deadline, "the signals were read within " + WAIT_SECONDS + " s");
             Thread.onSpinWait();
         }

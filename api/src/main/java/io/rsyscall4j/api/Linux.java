@@ -55,6 +55,12 @@ public final class Linux {
     // <fcntl.h>: the *at(2) calls' directory, fcntl(2) commands.
     /** The directory argument of the {@code *at} calls that means the current directory. */
     public static final int AT_FDCWD = -100;
+    /** {@code *at} flag: do not follow a final symbolic link. */
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    /** The file type bits of {@code st_mode}. */
+    public static final int S_IFMT = 0170000;
+    /** The file type of a socket, in {@code st_mode}. */
+    public static final int S_IFSOCK = 0140000;
     /** {@code fcntl}: duplicate onto the lowest free number at or above the argument. */
     public static final int F_DUPFD = 0;
     /** {@code fcntl}: read the fd flags ({@code FD_CLOEXEC}). */
@@ -117,8 +123,16 @@ public final class Linux {
     public static final int SIGINT = 2;
     /** Quit from the keyboard. */
     public static final int SIGQUIT = 3;
+    /** Illegal instruction. */
+    public static final int SIGILL = 4;
+    /** Trace/breakpoint trap. */
+    public static final int SIGTRAP = 5;
     /** Abort. */
     public static final int SIGABRT = 6;
+    /** Bus error (bad memory access). */
+    public static final int SIGBUS = 7;
+    /** Floating-point exception. */
+    public static final int SIGFPE = 8;
     /** Kill: cannot be caught, blocked or ignored. */
     public static final int SIGKILL = 9;
     /** User signal 1. */
@@ -151,6 +165,12 @@ public final class Linux {
     public static final int SIG_UNBLOCK = 1;
     /** {@code sigprocmask}: replace the blocked set. */
     public static final int SIG_SETMASK = 2;
+    /** {@code sigaction} flag: the handler takes a {@code siginfo_t} and the context. */
+    public static final long SA_SIGINFO = 0x4;
+    /** {@code sigaction} flag: run the handler on the alternate signal stack. */
+    public static final long SA_ONSTACK = 0x08000000;
+    /** {@code sigaction} flag: restart interrupted syscalls. */
+    public static final long SA_RESTART = 0x10000000;
 
     // <sched.h>: clone(2) and unshare(2) flags.
     /** Share the address space. */

@@ -1,5 +1,10 @@
 package io.rsyscall4j.cli;
 
+import static io.rsyscall4j.api.Linux.AT_FDCWD;
+import static io.rsyscall4j.api.Linux.AT_SYMLINK_NOFOLLOW;
+import static io.rsyscall4j.api.Linux.S_IFMT;
+import static io.rsyscall4j.api.Linux.S_IFSOCK;
+
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -21,12 +26,8 @@ import java.nio.charset.StandardCharsets;
  * syscalls could still have a file of theirs removed (there is no unlink-if-inode in Linux).
  */
 record SocketFile(String path, long device, long inode) {
-    private static final long AT_FDCWD = -100;
-    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int STAT_SIZE = 144;
     private static final int ST_MODE = 24;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
 
     /** The socket file at {@code path} as it is now ({@code lstat}): call right after the bind. */
     static SocketFile boundAt(Task task, String path) throws IOException {
