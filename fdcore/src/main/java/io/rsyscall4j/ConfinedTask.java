@@ -372,6 +372,15 @@ abstract class ConfinedTask extends Task {
         Mounts.pivotRoot(this, newRoot);
     }
 
+    /**
+     * {@code pivot_root(newRoot, putOld)} and {@code chdir("/")} in the child: the old root stays
+     * at {@code putOld} (a directory under {@code newRoot}), from where binds can still be made,
+     * until {@link #umount} detaches it.
+     */
+    public void pivotRoot(String newRoot, String putOld) throws IOException {
+        Mounts.pivotRoot(this, newRoot, putOld);
+    }
+
     /** {@code chroot(path)} and {@code chdir("/")} in the child. */
     public void chroot(String path) throws IOException {
         Mounts.chroot(this, path);

@@ -105,6 +105,31 @@ final class Mounts {
         });
     }
 
+    /**
+     * {@code pivot_root(newRoot, putOld)} then {@code chdir("/")}: the old root stays reachable at
+     * {@code putOld} (for binds from it), to be detached later with {@link #umount}.
+     */
+    static void pivotRoot(ConfinedTask t, String newRoot, String putOld) throws IOException {
+        absolute("new root", newRoot);
+        absolute("old root's place", putOld);
+        t.whileAlive("pivot_root " + newRoot, () -> {
+            checkOwnMountNamespace(t, "pivot_root " + newRoot);
+            byte[] a = Task.cString(newRoot);
+            byte[] b = Task.cString(putOld);
+            try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+                buf.write(0, a, 0, a.length);
+                buf.write(a.length, b, 0, b.length);
+                t.sysif().syscall(Sys.PIVOT_ROOT, buf.address(), buf.address() + a.length);
+            } catch (ErrnoException e) {
+                throw new SandboxException(Sys.PIVOT_ROOT, e.errno(), newRoot + ", " + putOld,
+                        "the new root must be a mount point, the old root's place a directory under it,"
+                                + " and the current root not shared");
+            }
+            pathCall(t, Sys.CHDIR, "/", 0, null);
+            return null;
+        });
+    }
+
     /** {@code chroot(path)} then {@code chdir("/")}. */
     static void chroot(ConfinedTask t, String path) throws IOException {
         t.whileAlive("chroot " + path, () -> {

@@ -5,6 +5,7 @@ import static io.rsyscall4j.api.Linux.F_GETFD;
 
 import io.rsyscall4j.ChildProcess;
 import io.rsyscall4j.ChildTask;
+import io.rsyscall4j.CloneFlag;
 import io.rsyscall4j.JvmDeathGuard;
 import io.rsyscall4j.SignalForwarder;
 import io.rsyscall4j.Task;
@@ -27,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -76,6 +78,9 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print each fd lifecycle event to stderr.")
     boolean trace;
 
+    @Mixin
+    SandboxOptions sandbox = new SandboxOptions();
+
     @Parameters(arity = "1..*", paramLabel = "PROGRAM [ARGS...]", description = "The program and its arguments (after --).")
     List<String> command;
 
@@ -94,6 +99,7 @@ final class ExecCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(e.getMessage(), CommandFailure.BAD_INPUT);
         }
+        CloneFlag[] namespaces = sandbox.check();
         requests.sort(Comparator.comparingInt(FdRequest::number));
         PrintWriter err = spec.commandLine().getErr();
         Task local = runtime.localTask(provider);
@@ -105,16 +111,17 @@ final class ExecCommand implements Callable<Integer> {
                 opened.add(r, open(local, r, tr));
             }
             opened.moveAwayFromTargets(local);
-            return run(local, requests, opened, signals, tr);
+            return run(local, requests, opened, signals, tr, namespaces);
         }
     }
 
     @SuppressWarnings("try") // the reserved numbers are held for the clone, never referenced
-    private int run(Task local, List<FdRequest> requests, Opened opened, SignalForwarder signals, Trace tr)
+    private int run(Task local, List<FdRequest> requests, Opened opened, SignalForwarder signals, Trace tr,
+            CloneFlag[] namespaces)
             throws IOException {
         ChildTask child;
         try (Reserved reserved = Reserved.targets(local, requests, tr)) {
-            child = local.clone();
+            child = SandboxOptions.clone(local, namespaces);
         }
         tr.event("child task %d cloned (a copy of the JVM's fd table)", child.pid());
         boolean execed = false;
@@ -129,6 +136,7 @@ final class ExecCommand implements Callable<Integer> {
                         r.number(), r.text());
                 source.invalidate();
             }
+            sandbox.apply(local, child, tr);
             Map<String, String> env = environment(requests, child.pid());
             ChildProcess program;
             guard = JvmDeathGuard.guard(child);

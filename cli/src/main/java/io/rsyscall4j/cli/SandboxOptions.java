@@ -1,0 +1,291 @@
+package io.rsyscall4j.cli;
+
+import io.rsyscall4j.ChildTask;
+import io.rsyscall4j.CloneFlag;
+import io.rsyscall4j.SandboxException;
+import io.rsyscall4j.Task;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.Linux;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.fd.FileDescriptor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/**
+ * The sandbox options of {@code exec}, named as bubblewrap names them: the namespaces to unshare,
+ * the new root's mounts (in command-line order), the hostname, the uid and gid inside, the
+ * working directory. Checked before anything is opened or started; applied to the child task
+ * before it execs.
+ *
+ * <p>As with bubblewrap, any mount option gives the program a new root: an empty tmpfs holding
+ * only what the options put there (the launcher's root stays reachable only until the new root is
+ * entered, then it is detached).
+ */
+final class SandboxOptions {
+    private static final Map<String, CloneFlag> NAMESPACES = new LinkedHashMap<>();
+
+    static {
+        NAMESPACES.put("user", CloneFlag.NEWUSER);
+        NAMESPACES.put("mount", CloneFlag.NEWNS);
+        NAMESPACES.put("net", CloneFlag.NEWNET);
+        NAMESPACES.put("pid", CloneFlag.NEWPID);
+        NAMESPACES.put("uts", CloneFlag.NEWUTS);
+        NAMESPACES.put("ipc", CloneFlag.NEWIPC);
+        NAMESPACES.put("cgroup", CloneFlag.NEWCGROUP);
+    }
+
+    private static final String BASE = "/tmp";
+    private static final String NEW_ROOT = "/tmp/newroot";
+    private static final String OLD_ROOT = "/tmp/oldroot";
+
+    /** One mount of the new root, in command-line order. */
+    private record MountOp(String option, String source, String target) {}
+
+    private final List<MountOp> mounts = new ArrayList<>();
+    private final Set<CloneFlag> unshare = EnumSet.noneOf(CloneFlag.class);
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "The hostname inside (needs --unshare uts).")
+    String hostname;
+
+    @Option(names = "--uid", paramLabel = "N", description = "The uid inside (needs --unshare user; default: the caller's).")
+    Long uid;
+
+    @Option(names = "--gid", paramLabel = "N", description = "The gid inside (needs --unshare user; default: the caller's).")
+    Long gid;
+
+    @Option(names = "--chdir", paramLabel = "DIR", description = "The program's working directory.")
+    String chdir;
+
+    private final List<String> unshareNames = new ArrayList<>();
+
+    @Option(names = "--unshare", paramLabel = "NS[,NS...]", description = {
+        "New namespaces for the program: user, mount, net, pid, uts, ipc, cgroup, all. Repeatable."})
+    void unshare(List<String> all) {
+        if (!all.isEmpty()) {
+            unshareNames.addAll(List.of(last(all).split(",", -1)));
+        }
+    }
+
+    @Option(names = "--bind", paramLabel = "SRC:DST", description = "Bind SRC on DST in the new root. Repeatable.")
+    void bind(List<String> all) {
+        if (!all.isEmpty()) {
+            mounts.add(new MountOp("--bind", last(all), null));
+        }
+    }
+
+    @Option(names = "--ro-bind", paramLabel = "SRC:DST", description = "Bind SRC on DST, read-only. Repeatable.")
+    void roBind(List<String> all) {
+        if (!all.isEmpty()) {
+            mounts.add(new MountOp("--ro-bind", last(all), null));
+        }
+    }
+
+    @Option(names = "--tmpfs", paramLabel = "DIR", description = "A tmpfs on DIR in the new root. Repeatable.")
+    void tmpfs(List<String> all) {
+        if (!all.isEmpty()) {
+            mounts.add(new MountOp("--tmpfs", null, last(all)));
+        }
+    }
+
+    @Option(names = "--proc", paramLabel = "DIR", description = "The pid namespace's procfs on DIR in the new root.")
+    void proc(List<String> all) {
+        if (!all.isEmpty()) {
+            mounts.add(new MountOp("--proc", null, last(all)));
+        }
+    }
+
+    /**
+     * The value just given: picocli hands a repeatable option's setter every value so far, each
+     * time the option is matched, which keeps the mounts in command-line order across options.
+     */
+    private static String last(List<String> all) {
+        return all.get(all.size() - 1);
+    }
+
+    /** A bind's SRC:DST, the source made absolute with every symlink resolved, as the kernel will see it. */
+    private static MountOp resolveBind(MountOp m) {
+        String spec = m.source();
+        String what = m.option() + " " + spec;
+        int colon = spec.indexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw bad(what + ": expected SRC:DST");
+        }
+        String target = spec.substring(colon + 1);
+        checkTarget(what, target);
+        Path src = Path.of(spec.substring(0, colon)).toAbsolutePath().normalize();
+        try {
+            src = src.toRealPath();
+        } catch (IOException e) {
+            throw bad(what + ": the source " + src + " does not exist");
+        }
+        return new MountOp(m.option(), src.toString(), target);
+    }
+
+    private static void checkTarget(String what, String target) {
+        if (!target.startsWith("/")) {
+            throw bad(what + ": the target must be an absolute path in the new root, not " + target);
+        }
+    }
+
+    /** Whether any sandbox option was given. */
+    boolean any() {
+        return !unshare.isEmpty() || !mounts.isEmpty() || hostname != null || uid != null || gid != null
+                || chdir != null;
+    }
+
+    /**
+     * Checks the options together (what needs which namespace, absolute targets, existing
+     * sources), before anything is opened or started; returns the namespaces to clone the child
+     * in. Mount options imply a mount namespace.
+     */
+    CloneFlag[] check() {
+        for (String name : unshareNames) {
+            if (name.equals("all")) {
+                unshare.addAll(NAMESPACES.values());
+            } else if (NAMESPACES.containsKey(name)) {
+                unshare.add(NAMESPACES.get(name));
+            } else {
+                throw bad("--unshare " + name + ": not a namespace (one of " + String.join(", ", NAMESPACES.keySet())
+                        + ", all)");
+            }
+        }
+        if (!mounts.isEmpty()) {
+            unshare.add(CloneFlag.NEWNS);
+        }
+        if ((uid != null || gid != null) && !unshare.contains(CloneFlag.NEWUSER)) {
+            throw bad((uid != null ? "--uid" : "--gid") + " needs a user namespace: add --unshare user");
+        }
+        if (hostname != null && !unshare.contains(CloneFlag.NEWUTS)) {
+            throw bad("--hostname needs a UTS namespace: add --unshare uts");
+        }
+        if (chdir != null && !chdir.startsWith("/")) {
+            throw bad("--chdir " + chdir + ": the directory must be an absolute path");
+        }
+        List<MountOp> resolved = new ArrayList<>();
+        for (MountOp m : mounts) {
+            if (m.target() == null) {
+                resolved.add(resolveBind(m));
+            } else {
+                checkTarget(m.option() + " " + m.target(), m.target());
+                resolved.add(m);
+            }
+        }
+        mounts.clear();
+        mounts.addAll(resolved);
+        return unshare.toArray(CloneFlag[]::new);
+    }
+
+    /** The child task, cloned from {@code local} in the namespaces {@link #check} returned. */
+    static ChildTask clone(Task local, CloneFlag[] namespaces) throws IOException {
+        try {
+            return local.clone(namespaces);
+        } catch (SandboxException e) {
+            throw new CommandFailure("--unshare: " + e.getMessage(), 1, e);
+        }
+    }
+
+    /** Sets the child up as the options say: ids, hostname, the new root, the working directory. */
+    void apply(Task local, ChildTask child, Trace tr) throws IOException {
+        try {
+            setUp(local, child, tr);
+        } catch (SandboxException e) {
+            throw new CommandFailure("sandbox: " + e.getMessage(), 1, e);
+        }
+    }
+
+    private void setUp(Task local, ChildTask child, Trace tr) throws IOException {
+        if (unshare.contains(CloneFlag.NEWUSER)) {
+            long inUid = uid != null ? uid : local.sysif().syscall(Sys.GETEUID);
+            long inGid = gid != null ? gid : local.sysif().syscall(Sys.GETEGID);
+            child.mapUser(inUid, inGid);
+            tr.event("child %d: uid %d, gid %d inside its user namespace", child.pid(), inUid, inGid);
+        }
+        if (hostname != null) {
+            child.sethostname(hostname);
+        }
+        if (!mounts.isEmpty()) {
+            newRoot(child, tr);
+        }
+        if (chdir != null) {
+            child.chdir(chdir);
+        }
+    }
+
+    /**
+     * bubblewrap's way to a new root: a tmpfs as an interim root with the old one under it, the new
+     * root (a tmpfs) assembled beside it from binds of the old, then entered, the rest detached.
+     */
+    private void newRoot(ChildTask child, Trace tr) throws IOException {
+        child.mountTmpfs(BASE, "mode=0755");
+        child.mkdir(NEW_ROOT, 0755);
+        child.mkdir(OLD_ROOT, 0755);
+        child.pivotRoot(BASE, OLD_ROOT);
+        String newRoot = NEW_ROOT.substring(BASE.length());
+        String oldRoot = OLD_ROOT.substring(BASE.length());
+        child.mountTmpfs(newRoot, "mode=0755");
+        for (MountOp m : mounts) {
+            String target = newRoot + m.target();
+            switch (m.option()) {
+                case "--tmpfs" -> {
+                    mkdirs(child, target);
+                    child.mountTmpfs(target, "mode=0755");
+                }
+                case "--proc" -> {
+                    mkdirs(child, target);
+                    child.mountProc(target);
+                }
+                default -> {
+                    String source = oldRoot + m.source();
+                    if (Files.isDirectory(Path.of(m.source()))) {
+                        mkdirs(child, target);
+                    } else {
+                        mkdirs(child, parent(target));
+                        FileDescriptor f = child.open(target, Linux.O_WRONLY | Linux.O_CREAT, 0644);
+                        f.close();
+                    }
+                    if (m.option().equals("--ro-bind")) {
+                        child.bindMountReadOnly(source, target);
+                    } else {
+                        child.bindMount(source, target);
+                    }
+                }
+            }
+            tr.event("child %d: %s %s", child.pid(), m.option(),
+                    (m.source() == null ? "" : m.source() + " on ") + m.target());
+        }
+        child.pivotRoot(newRoot);
+    }
+
+    private static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
+    }
+
+    /** {@code mkdir -p} in the child. */
+    private static void mkdirs(ChildTask child, String path) throws IOException {
+        if (path.equals("/") || path.isEmpty()) {
+            return;
+        }
+        mkdirs(child, parent(path));
+        try {
+            child.mkdir(path, 0755);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EEXIST) {
+                throw e;
+            }
+        }
+    }
+
+    private static CommandFailure bad(String message) {
+        return new CommandFailure(message, CommandFailure.BAD_INPUT);
+    }
+}
