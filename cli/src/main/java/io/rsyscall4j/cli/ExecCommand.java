@@ -106,6 +106,7 @@ final class ExecCommand implements Callable<Integer> {
         try (Trace tr = new Trace(err, trace);
              SignalForwarder signals = SignalForwarder.install(local, SignalForwarder.SUPERVISOR_SIGNALS);
              Opened opened = new Opened(local, tr)) {
+            Caller.restoreUmask(local);
             tr.event("local task pid %d through provider %s", local.pid(), local.sysif().provider());
             for (FdRequest r : requests) {
                 opened.add(r, open(local, r, tr));

@@ -4,19 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToIntFunction;
-import java.util.stream.Stream;
 import org.apache.felix.framework.FrameworkFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -31,9 +27,10 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * A Felix framework that lives as long as one command: its cache is a fresh temporary directory,
- * deleted when the framework stops (or the JVM exits), so a run leaves nothing behind and two runs
- * never share state.
+ * A Felix framework that lives as long as one command: its cache is in a fresh private directory
+ * ({@link PrivateCache}), deleted when the framework stops (or the JVM exits), so a run leaves
+ * nothing behind, two runs never share state, and no other user can touch what the framework
+ * loads. The directories of launchers that were killed are removed at the next start.
  *
  * <p>Bundles come from the jar itself ({@code bundles/}, in the order of {@code bundles.list}).
  * A bundle that cannot resolve on this JVM — {@code provider-ffm} on Java 17, which requires
@@ -57,19 +54,23 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     static EmbeddedFelix start() {
+        Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
         Path cache;
         try {
-            cache = Files.createTempDirectory("rsyscall4j-felix-");
+            cache = PrivateCache.create(tmpdir);
         } catch (IOException e) {
-            throw new LaunchFailure("cannot create the framework cache directory", e);
+            throw new LaunchFailure("cannot create the private cache directory in " + tmpdir + ": " + e.getMessage(), e);
         }
-        if (System.getProperty("jna.tmpdir") == null) {
-            // JNA unpacks its native library here: deleted with the cache, not left in ~/.cache.
-            System.setProperty("jna.tmpdir", cache.resolve("jna").toString());
+        try {
+            PrivateCache.removeStale(tmpdir, cache);
+        } catch (IOException e) {
+            System.err.println("rsyscall4j: could not look for stale caches in " + tmpdir + ": " + e.getMessage());
         }
+        // JNA unpacks its native library here, inside the private directory (and deleted with it).
+        System.setProperty("jna.tmpdir", cache.resolve(PrivateCache.JNA_DIR).toString());
         Map<String, String> config = new HashMap<>();
-        config.put(Constants.FRAMEWORK_STORAGE, cache.toString());
-        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // A fresh directory Felix creates inside the private one: no clean (which deletes and recreates) needed.
+        config.put(Constants.FRAMEWORK_STORAGE, cache.resolve(PrivateCache.FELIX_DIR).toString());
         config.put("felix.log.level", "1");
         EmbeddedFelix felix = new EmbeddedFelix(new FrameworkFactory().newFramework(config), cache);
         Runtime.getRuntime().addShutdownHook(felix.cleanupAtExit);
@@ -181,18 +182,9 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
+        try {
+            PrivateCache.delete(root);
+        } catch (IOException e) {
             System.err.println("rsyscall4j: could not delete the framework cache " + root + ": " + e.getMessage());
         }
     }
