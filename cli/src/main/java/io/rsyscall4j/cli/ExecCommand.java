@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -69,7 +70,7 @@ final class ExecCommand implements Callable<Integer> {
 
     @Option(names = "--fd", paramLabel = "N=SPEC", description = {
         "Give the program fd N: file:PATH[:r|w|rw|a], tcp-listen:[HOST:]PORT, unix-listen:PATH, null,",
-        "or inherit:M (this launcher's fd M). Repeatable."})
+        "or inherit:M (fd M of the launcher's caller). Repeatable."})
     List<String> fds = new ArrayList<>();
 
     @Option(names = "--listen-fds", description = "Set LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES (systemd socket activation) for fds 3 and up.")
@@ -91,11 +92,12 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<FdRequest> requests = new ArrayList<>();
+        Set<Integer> callerFds = Caller.openFds();
         try {
             for (String fd : fds) {
                 requests.add(FdRequest.parse(fd));
             }
-            FdRequest.checkAll(requests, listenFds);
+            FdRequest.checkAll(requests, listenFds, callerFds);
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(e.getMessage(), CommandFailure.BAD_INPUT);
         }
@@ -112,13 +114,13 @@ final class ExecCommand implements Callable<Integer> {
                 opened.add(r, open(local, r, tr));
             }
             opened.moveAwayFromTargets(local);
-            return run(local, requests, opened, signals, tr, namespaces);
+            return run(local, requests, callerFds, opened, signals, tr, namespaces);
         }
     }
 
     @SuppressWarnings("try") // the reserved numbers are held for the clone, never referenced
-    private int run(Task local, List<FdRequest> requests, Opened opened, SignalForwarder signals, Trace tr,
-            CloneFlag[] namespaces)
+    private int run(Task local, List<FdRequest> requests, Set<Integer> callerFds, Opened opened,
+            SignalForwarder signals, Trace tr, CloneFlag[] namespaces)
             throws IOException {
         ChildTask child;
         try (Reserved reserved = Reserved.targets(local, requests, tr)) {
@@ -137,6 +139,7 @@ final class ExecCommand implements Callable<Integer> {
                         r.number(), r.text());
                 source.invalidate();
             }
+            closeStdioTheCallerHadClosed(child, requests, callerFds, tr);
             sandbox.apply(local, child, tr);
             Map<String, String> env = environment(requests, child.pid());
             ChildProcess program;
@@ -179,6 +182,35 @@ final class ExecCommand implements Callable<Integer> {
                 } catch (RuntimeException e) {
                     throw new CommandFailure("fd " + n + " cannot be given to the program: " + e.getMessage(), 1, e);
                 }
+        }
+    }
+
+    /**
+     * Closes in the child each of fds 0, 1 and 2 that the caller had closed and no {@code --fd}
+     * gives: the JVM opened its own files at those numbers, and they must not reach the program.
+     * Unknown without the script ({@code callerFds} null): then 0, 1 and 2 are passed on as they are.
+     */
+    private static void closeStdioTheCallerHadClosed(ChildTask child, List<FdRequest> requests, Set<Integer> callerFds,
+            Trace tr) throws IOException {
+        if (callerFds == null) {
+            return;
+        }
+        for (int n = 0; n < 3; n++) {
+            int fd = n;
+            if (callerFds.contains(fd) || requests.stream().anyMatch(r -> r.number() == fd)) {
+                continue;
+            }
+            FileDescriptor handle = target(child, fd);
+            try {
+                if (!(handle == null ? child.makeFdHandle(fd) : handle).invalidate()) {
+                    throw new IllegalStateException("fd " + fd + " of child task " + child.pid() + " has other handles");
+                }
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EBADF) {
+                    throw e;
+                }
+            }
+            tr.event("child %d: fd %d closed (the caller had closed it)", child.pid(), fd);
         }
     }
 

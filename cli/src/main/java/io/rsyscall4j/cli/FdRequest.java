@@ -27,15 +27,24 @@ record FdRequest(int number, FdSpec spec, String text) {
 
     /**
      * Checks a whole set of requests: each fd number once; with {@code listenFds}, the numbers
-     * from 3 on are 3, 4, 5 ... without a gap, as socket activation passes them.
+     * from 3 on are 3, 4, 5 ... without a gap, as socket activation passes them; each
+     * {@code inherit:M} names an fd of {@code callerFds}, those the launcher's caller gave it
+     * (null: unknown, so no {@code inherit:M} is allowed).
      *
      * @throws IllegalArgumentException the first clash found
      */
-    static void checkAll(List<FdRequest> requests, boolean listenFds) {
+    static void checkAll(List<FdRequest> requests, boolean listenFds, Set<Integer> callerFds) {
         Set<Integer> seen = new HashSet<>();
         for (FdRequest r : requests) {
             if (!seen.add(r.number())) {
                 throw new IllegalArgumentException("fd " + r.number() + " is given twice (--fd " + r.text() + ")");
+            }
+            if (r.spec() instanceof FdSpec.Inherit i) {
+                try {
+                    Caller.checkInherit(i.fd(), callerFds);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--fd " + r.text() + ": " + e.getMessage(), e);
+                }
             }
         }
         if (listenFds) {

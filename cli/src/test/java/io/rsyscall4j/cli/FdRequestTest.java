@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Parsing {@code --fd N=SPEC}: every form the issue names, and the bad ones refused with the reason. */
@@ -47,17 +48,29 @@ class FdRequestTest {
     @Test
     void refusesAnFdNumberGivenTwice() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("3=inherit:1")), false));
+                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("3=inherit:1")), false, Set.of(0, 1, 2)));
         assertEquals("fd 3 is given twice (--fd 3=inherit:1)", e.getMessage());
     }
 
     @Test
+    void inheritTakesOnlyAnFdTheCallerGaveAndNeedsToKnowWhichThoseAre() {
+        FdRequest.checkAll(List.of(FdRequest.parse("3=inherit:9")), false, Set.of(0, 1, 2, 9));
+        IllegalArgumentException jvms = assertThrows(IllegalArgumentException.class,
+                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=inherit:4")), false, Set.of(0, 1, 2, 9)));
+        assertEquals("--fd 3=inherit:4: fd 4 was not open in the launcher's caller (open: 0, 1, 2, 9)", jvms.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=inherit:1")), false, null));
+        assertEquals("--fd 3=inherit:1: inherit:M needs to know which fds the caller gave the launcher: start it with"
+                + " the rsyscall4j script, or give java -Drsyscall4j.caller.fds=0,1,2,...", unknown.getMessage());
+    }
+
+    @Test
     void listenFdsNeedsContiguousNumbersFromThree() {
-        FdRequest.checkAll(List.of(FdRequest.parse("4=null"), FdRequest.parse("3=null"), FdRequest.parse("1=null")), true);
+        FdRequest.checkAll(List.of(FdRequest.parse("4=null"), FdRequest.parse("3=null"), FdRequest.parse("1=null")), true, Set.of(0, 1, 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("5=null")), true));
+                () -> FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("5=null")), true, Set.of(0, 1, 2)));
         assertEquals("--listen-fds passes fds 3, 4, ... without gaps, but fd 4 is not given", e.getMessage());
-        FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("5=null")), false);
+        FdRequest.checkAll(List.of(FdRequest.parse("3=null"), FdRequest.parse("5=null")), false, Set.of(0, 1, 2));
     }
 
     private static void assertMessage(String expected, String arg) {

@@ -94,16 +94,6 @@ class ExecCommandIT {
     }
 
     @Test
-    void inheritGivesTheProgramTheLaunchersOwnFd(@TempDir Path tmp) throws Exception {
-        Path in = Files.writeString(tmp.resolve("in.txt"), "from fd 9\n");
-        String java = Run.java() + " " + String.join(" ", Run.quietFelix()) + " -jar " + Run.jarPath();
-        Run.Result r = Run.command(List.of("sh", "-c", "exec 9<" + in + "; exec " + java
-                + " exec --fd 3=inherit:9 -- sh -c 'cat <&3'"), Map.of());
-        assertEquals(0, r.status(), r::toString);
-        assertEquals("from fd 9\n", r.out());
-    }
-
-    @Test
     void listenFdsPassesATcpListenerWithTheProgramsOwnPid() throws Exception {
         List<String> command = new ArrayList<>(List.of(Run.java()));
         command.addAll(Run.quietFelix());
