@@ -338,6 +338,8 @@ public final class Linux {
     // <sys/resource.h>, <net/if.h>
     /** {@code RLIM_INFINITY}: no limit. */
     public static final long RLIM_INFINITY = -1L;
+    /** {@code getrlimit(2)}: one more than the highest fd number a process may open. */
+    public static final int RLIMIT_NOFILE = 7;
     public static final int SIOCGIFFLAGS = 0x8913;
     public static final int SIOCSIFFLAGS = 0x8914;
     public static final int IFF_UP = 0x1;

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 
 /**
  * Builds the command line and runs one command. Every failure ends as one line on stderr, starting
- * with {@code rsyscall4j:}, and a non-zero status: a usage error 2, a program that could not be run
+ * with {@code rsyscall4j:} (control characters written as {@code \xNN}), and a non-zero status: a usage error 2, a program that could not be run
  * 126 or 127 (as shells do), anything else 1.
  */
 final class Cli {
@@ -21,17 +21,17 @@ final class Cli {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((e, a) -> {
-            err.println("rsyscall4j: " + e.getMessage() + " (see rsyscall4j --help)");
+            err.println("rsyscall4j: " + Text.show(e.getMessage()) + " (see rsyscall4j --help)");
             err.flush();
             return CommandFailure.BAD_INPUT;
         });
         commandLine.setExecutionExceptionHandler((e, c, parsed) -> {
             if (e instanceof CommandFailure f) {
-                err.println("rsyscall4j: " + f.getMessage());
+                err.println("rsyscall4j: " + Text.show(f.getMessage()));
                 err.flush();
                 return f.status();
             }
-            err.println("rsyscall4j: " + e);
+            err.println("rsyscall4j: " + Text.show(e.toString()));
             err.flush();
             return 1;
         });

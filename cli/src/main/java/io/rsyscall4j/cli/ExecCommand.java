@@ -2,6 +2,7 @@ package io.rsyscall4j.cli;
 
 import static io.rsyscall4j.api.Linux.F_DUPFD_CLOEXEC;
 import static io.rsyscall4j.api.Linux.F_GETFD;
+import static io.rsyscall4j.api.Linux.RLIMIT_NOFILE;
 
 import io.rsyscall4j.ChildProcess;
 import io.rsyscall4j.ChildTask;
@@ -16,8 +17,11 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
+import io.rsyscall4j.fd.ScratchBuffer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -110,9 +114,11 @@ final class ExecCommand implements Callable<Integer> {
              Opened opened = new Opened(local, tr)) {
             Caller.restoreUmask(local);
             tr.event("local task pid %d through provider %s", local.pid(), local.sysif().provider());
+            checkBelowFdLimit(local, requests);
             for (FdRequest r : requests) {
                 opened.add(r, open(local, r, tr));
             }
+            opened.truncateWhenAllOpen(local, requests);
             opened.moveAwayFromTargets(local);
             return run(local, requests, callerFds, opened, signals, tr, namespaces);
         }
@@ -275,13 +281,35 @@ final class ExecCommand implements Callable<Integer> {
     private static int flags(FdSpec.Mode mode) {
         switch (mode) {
             case WRITE:
-                return OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC;
+                // truncated only once every --fd is open (Opened.truncateWhenAllOpen)
+                return OpenFlags.O_WRONLY | OpenFlags.O_CREAT;
             case READ_WRITE:
                 return OpenFlags.O_RDWR | OpenFlags.O_CREAT;
             case APPEND:
                 return OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND;
             default:
                 return OpenFlags.O_RDONLY;
+        }
+    }
+
+    /**
+     * Refuses an {@code --fd N} that no fd table of this process can hold: N at or above the soft
+     * {@code RLIMIT_NOFILE} (which the program inherits).
+     */
+    private static void checkBelowFdLimit(Task local, List<FdRequest> requests) throws IOException {
+        long limit;
+        try (ScratchBuffer rlimit = local.addressSpace().scratch(local.sysif())) {
+            local.sysif().syscall(Sys.GETRLIMIT, RLIMIT_NOFILE, rlimit.address());
+            byte[] current = new byte[8];
+            rlimit.read(0, current, 0, 8);
+            limit = ByteBuffer.wrap(current).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+        for (FdRequest r : requests) {
+            if (limit >= 0 && r.number() >= limit) {
+                throw new CommandFailure("--fd " + r.text() + ": fd " + r.number()
+                        + " is beyond the limit of open fds (RLIMIT_NOFILE " + limit + ": fds 0 to " + (limit - 1) + ")",
+                        CommandFailure.BAD_INPUT);
+            }
         }
     }
 
@@ -366,6 +394,25 @@ final class ExecCommand implements Callable<Integer> {
         Opened(Task local, Trace tr) {
             this.local = local;
             this.tr = tr;
+        }
+
+        /**
+         * Truncates the files opened for writing ({@code file:PATH:w}), once every {@code --fd}
+         * opened: a refused one leaves every file as it was. Files that cannot be truncated
+         * (a FIFO, a terminal, {@code /dev/null}) are left as {@code O_TRUNC} leaves them.
+         */
+        void truncateWhenAllOpen(Task local, List<FdRequest> requests) throws IOException {
+            for (int i = 0; i < requests.size(); i++) {
+                if (requests.get(i).spec() instanceof FdSpec.File f && f.mode() == FdSpec.Mode.WRITE) {
+                    try (Borrowed b = fds.get(i).borrow(local)) {
+                        local.sysif().syscall(Sys.FTRUNCATE, b.number(), 0);
+                    } catch (ErrnoException e) {
+                        if (e.errno() != Errno.EINVAL) {
+                            throw new CommandFailure("--fd " + requests.get(i).text() + ": " + e.getMessage(), 1, e);
+                        }
+                    }
+                }
+            }
         }
 
         void add(FdRequest r, FileDescriptor fd) throws IOException {

@@ -123,30 +123,30 @@ sealed interface FdSpec {
         if (host.isEmpty()) {
             throw new IllegalArgumentException("tcp-listen has an empty HOST");
         }
-        int p;
-        try {
-            p = Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("tcp-listen needs a PORT number, got \"" + port + "\"");
+        if (!port.matches("[0-9]{1,5}")) {
+            throw new IllegalArgumentException("tcp-listen needs a PORT number (digits 0-9), got \"" + port + "\"");
         }
-        if (p < 0 || p > 65535) {
+        int p = Integer.parseInt(port);
+        if (p > 65535) {
             throw new IllegalArgumentException("tcp-listen PORT must be 0 to 65535, got " + p);
         }
         return new TcpListen(host.toLowerCase(Locale.ROOT), p);
     }
 
-    /** A non-negative fd number, as in {@code N=} and {@code inherit:M}. */
+    /**
+     * An fd number, as in {@code N=} and {@code inherit:M}: ASCII digits only (no sign, no other
+     * script's digits), at most {@link Integer#MAX_VALUE}. Whether the number fits the fd table is
+     * checked against {@code RLIMIT_NOFILE} where the limit is known.
+     */
     static int parseFdNumber(String text, String what) {
-        int n;
-        try {
-            n = Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " needs an fd number, got \"" + text + "\"");
+        if (!text.matches("[0-9]+")) {
+            throw new IllegalArgumentException(what + " needs an fd number (digits 0-9), got \"" + text + "\"");
         }
-        if (n < 0) {
-            throw new IllegalArgumentException(what + " needs a non-negative fd number, got " + n);
+        String digits = text.replaceFirst("^0+(?=.)", "");
+        if (digits.length() > 10 || Long.parseLong(digits) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + " is too large an fd number: " + text);
         }
-        return n;
+        return Integer.parseInt(digits);
     }
 
     private static String sanitize(String name) {

@@ -4,15 +4,13 @@ package io.rsyscall4j.cli;
 final class Text {
     private Text() {}
 
-    /** {@code s} with every control character (and DEL) written as {@code \xNN}, so a message stays one line. */
+    /** {@code s} with every control character (C0, DEL, C1) written as {@code \xNN}, so a message stays one line. */
     static String show(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
                 b.append(String.format("\\x%02x", (int) c));
-            } else if (c == '\\') {
-                b.append("\\\\");
             } else {
                 b.append(c);
             }

@@ -35,12 +35,16 @@ class FdRequestTest {
     @Test
     void refusesMalformedRequestsNamingWhatIsWrong() {
         assertMessage("--fd 3: expected N=SPEC", "3");
-        assertMessage("--fd x=null: N=SPEC needs an fd number, got \"x\"", "x=null");
-        assertMessage("--fd -1=null: N=SPEC needs a non-negative fd number, got -1", "-1=null");
+        assertMessage("--fd x=null: N=SPEC needs an fd number (digits 0-9), got \"x\"", "x=null");
+        assertMessage("--fd -1=null: N=SPEC needs an fd number (digits 0-9), got \"-1\"", "-1=null");
+        assertMessage("--fd +3=null: N=SPEC needs an fd number (digits 0-9), got \"+3\"", "+3=null");
+        assertMessage("--fd \uFF13=null: N=SPEC needs an fd number (digits 0-9), got \"\uFF13\"", "\uFF13=null");
+        assertMessage("--fd 2147483648=null: N=SPEC is too large an fd number: 2147483648", "2147483648=null");
+        assertMessage("--fd 3=tcp-listen:+80: tcp-listen needs a PORT number (digits 0-9), got \"+80\"", "3=tcp-listen:+80");
         assertMessage("--fd 3=bogus:1: unknown SPEC \"bogus:1\" (expected " + FdSpec.SYNTAX + ")", "3=bogus:1");
-        assertMessage("--fd 3=tcp-listen:http: tcp-listen needs a PORT number, got \"http\"", "3=tcp-listen:http");
+        assertMessage("--fd 3=tcp-listen:http: tcp-listen needs a PORT number (digits 0-9), got \"http\"", "3=tcp-listen:http");
         assertMessage("--fd 3=tcp-listen:70000: tcp-listen PORT must be 0 to 65535, got 70000", "3=tcp-listen:70000");
-        assertMessage("--fd 3=inherit:: inherit:M needs an fd number, got \"\"", "3=inherit:");
+        assertMessage("--fd 3=inherit:: inherit:M needs an fd number (digits 0-9), got \"\"", "3=inherit:");
         assertMessage("--fd 3=file:: file needs a PATH", "3=file:");
         assertMessage("--fd 3=unix-listen:: unix-listen needs a PATH", "3=unix-listen:");
     }
