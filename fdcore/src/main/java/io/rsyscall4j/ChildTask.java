@@ -16,7 +16,9 @@ import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -305,10 +307,39 @@ public class ChildTask extends ConfinedTask {
             }
             envp.add(cString(e.getKey() + "=" + e.getValue()));
         }
-        List<byte[]> candidates = new ArrayList<>();
-        for (String c : candidates(path, env)) {
-            candidates.add(cString(c));
+        return execC(cString(path), path, args, argv, envp);
+    }
+
+    /**
+     * {@link #exec(String, List, Map)} with the program's path, its arguments and its environment
+     * as the bytes the kernel gets, whatever they are (Linux's are bytes, not text): each
+     * environment entry is {@code NAME=VALUE}, as {@code envp} holds it; {@code PATH} is looked up
+     * among them.
+     *
+     * @throws IllegalArgumentException the path, an argument or an entry contains a NUL byte
+     * @throws ErrnoException as {@link #exec(String, List, Map)}; its subject is the path as UTF-8
+     */
+    public ChildProcess exec(byte[] path, List<byte[]> argv, List<byte[]> env) throws IOException {
+        Objects.requireNonNull(argv, "argv");
+        Objects.requireNonNull(env, "env");
+        byte[] cpath = cBytes(path, "path");
+        List<byte[]> args = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (byte[] a : argv) {
+            args.add(cBytes(a, "argument"));
+            shown.add(show(a));
         }
+        List<byte[]> envp = new ArrayList<>();
+        for (byte[] e : env) {
+            envp.add(cBytes(e, "environment entry"));
+        }
+        return execC(cpath, show(path), args, shown, envp);
+    }
+
+    /** The exec of NUL-terminated {@code cpath}, {@code args} and {@code envp}; {@code path} and {@code argv} name them. */
+    private ChildProcess execC(byte[] cpath, String path, List<byte[]> args, List<String> argv, List<byte[]> envp)
+            throws IOException {
+        List<byte[]> candidates = candidates(cpath, envp);
         lifecycle.lock();
         try {
             checkAlive("exec " + path);
@@ -373,26 +404,47 @@ public class ChildTask extends ConfinedTask {
     }
 
     /**
-     * The program files an {@code execve} of {@code path} tries, in order: {@code path} itself if
-     * it has a slash, else each {@code PATH} directory's entry.
+     * The program files an {@code execve} of {@code cpath} (NUL-terminated) tries, in order,
+     * NUL-terminated: {@code cpath} itself if it is empty or has a slash, else each directory's
+     * entry in the {@code PATH} of {@code envp} (else the JVM's, else a default).
      */
-    private static List<String> candidates(String path, Map<String, String> env) {
-        if (path.isEmpty()) {
-            return List.of(path);
+    private static List<byte[]> candidates(byte[] cpath, List<byte[]> envp) {
+        int length = cpath.length - 1;
+        for (int i = 0; i < length; i++) {
+            if (cpath[i] == '/') {
+                return List.of(cpath);
+            }
         }
-        if (path.indexOf('/') >= 0) {
-            return List.of(path);
+        if (length == 0) {
+            return List.of(cpath);
         }
-        String search = env.get("PATH");
+        byte[] search = null;
+        byte[] name = "PATH=".getBytes(StandardCharsets.US_ASCII);
+        for (byte[] e : envp) {
+            if (e.length > name.length && Arrays.equals(e, 0, name.length, name, 0, name.length)) {
+                search = Arrays.copyOfRange(e, name.length, e.length - 1);
+                break; // the first, as getenv finds it
+            }
+        }
         if (search == null) {
-            search = System.getenv("PATH");
+            String jvms = System.getenv("PATH");
+            search = (jvms == null ? DEFAULT_PATH : jvms).getBytes(StandardCharsets.UTF_8);
         }
-        if (search == null) {
-            search = DEFAULT_PATH;
-        }
-        List<String> out = new ArrayList<>();
-        for (String dir : search.split(":", -1)) {
-            out.add(dir.isEmpty() ? path : dir + "/" + path);
+        List<byte[]> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= search.length; i++) {
+            if (i == search.length || search[i] == ':') {
+                if (i == start) {
+                    out.add(cpath);
+                } else {
+                    byte[] c = new byte[i - start + 1 + cpath.length];
+                    System.arraycopy(search, start, c, 0, i - start);
+                    c[i - start] = '/';
+                    System.arraycopy(cpath, 0, c, i - start + 1, cpath.length);
+                    out.add(c);
+                }
+                start = i + 1;
+            }
         }
         return out;
     }

@@ -98,7 +98,27 @@ public class Task extends FileDescriptorTask {
      * @throws ErrnoException the kernel refused; its subject is the path
      */
     public FileDescriptor open(String path, int flags, int mode) throws IOException {
-        byte[] cpath = cString(path);
+        return openC(cString(path), path, flags, mode);
+    }
+
+    /** {@link #open(byte[], int, int)} with mode 0 (for flags without {@code O_CREAT}/{@code O_TMPFILE}). */
+    public FileDescriptor open(byte[] path, int flags) throws IOException {
+        return open(path, flags, 0);
+    }
+
+    /**
+     * {@link #open(String, int, int)} with the path as the bytes the kernel gets, whatever they
+     * are: Linux paths are bytes, not text.
+     *
+     * @throws IllegalArgumentException the path contains a NUL byte
+     * @throws ErrnoException the kernel refused; its subject is the path (as UTF-8, bad bytes replaced)
+     */
+    public FileDescriptor open(byte[] path, int flags, int mode) throws IOException {
+        return openC(cBytes(path, "path"), show(path), flags, mode);
+    }
+
+    /** {@code openat} of the NUL-terminated {@code cpath}; {@code path} names it in messages. */
+    private FileDescriptor openC(byte[] cpath, String path, int flags, int mode) throws IOException {
         if (!canMakeFds()) {
             checkCanMakeFds("open " + path);
         }
@@ -371,6 +391,24 @@ public class Task extends FileDescriptorTask {
      */
     boolean canMakeFds() {
         return !isManipulatingFdTable();
+    }
+
+    /**
+     * {@code bytes} NUL-terminated (a copy); refuses bytes with a NUL in them, naming them as {@code what}.
+     */
+    static byte[] cBytes(byte[] bytes, String what) {
+        Objects.requireNonNull(bytes, what);
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new IllegalArgumentException(what + " contains a NUL byte: \"" + show(bytes).replace("\0", "\\0") + "\"");
+            }
+        }
+        return java.util.Arrays.copyOf(bytes, bytes.length + 1);
+    }
+
+    /** {@code bytes} for a message: decoded as UTF-8, a malformed byte replaced by U+FFFD. */
+    static String show(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** {@code s} as a NUL-terminated UTF-8 string; refuses strings with NUL in them. */

@@ -21,7 +21,7 @@ final class Cli {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((e, a) -> {
-            err.println("rsyscall4j: " + Text.show(e.getMessage()) + " (see rsyscall4j --help)");
+            err.println("rsyscall4j: " + RawText.show(e.getMessage()) + " (see rsyscall4j --help)");
             err.flush();
             return CommandFailure.BAD_INPUT;
         });

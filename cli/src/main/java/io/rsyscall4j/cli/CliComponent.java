@@ -8,7 +8,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The command line as a service the launcher calls: arguments in, exit status out. Its type is a
+ * The command line as a service the launcher calls: arguments in, exit status out. The commands
+ * get the arguments as the bytes the process got ({@link RawText#arguments}), not as the JVM
+ * decoded them. Its type is a
  * JDK one ({@code ToIntFunction<String[]>}) so that the launcher, which lives outside the
  * framework, shares no class with the bundles.
  */
@@ -26,7 +28,7 @@ public final class CliComponent implements ToIntFunction<String[]> {
         PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
         PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
         try (OsgiRuntimeView runtime = new OsgiRuntimeView(context)) {
-            return Cli.run(runtime, context.getBundle().getVersion().toString(), out, err, args);
+            return Cli.run(runtime, context.getBundle().getVersion().toString(), out, err, RawText.arguments(args));
         }
     }
 }

@@ -24,9 +24,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -103,7 +101,7 @@ final class ExecCommand implements Callable<Integer> {
             }
             FdRequest.checkAll(requests, listenFds, callerFds);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage(), CommandFailure.BAD_INPUT);
+            throw new CommandFailure(RawText.show(e.getMessage()), CommandFailure.BAD_INPUT);
         }
         CloneFlag[] namespaces = sandbox.check();
         requests.sort(Comparator.comparingInt(FdRequest::number));
@@ -147,16 +145,18 @@ final class ExecCommand implements Callable<Integer> {
             }
             closeStdioTheCallerHadClosed(child, requests, callerFds, tr);
             sandbox.apply(local, child, tr);
-            Map<String, String> env = environment(requests, child.pid());
+            List<byte[]> env = environment(requests, child.pid());
             ChildProcess program;
             guard = JvmDeathGuard.guard(child);
             try {
-                program = child.exec(command.get(0), command, env);
+                program = child.exec(RawText.bytes(command.get(0)),
+                        command.stream().map(RawText::bytes).collect(Collectors.toList()), env);
             } catch (ErrnoException e) {
                 throw execFailure(e);
             }
             execed = true;
-            tr.event("exec %s as pid %d with fds %s", String.join(" ", command), program.pid(), fdList(requests));
+            tr.event("exec %s as pid %d with fds %s", RawText.show(String.join(" ", command)), program.pid(),
+                    fdList(requests));
             signals.forwardTo(program);
             opened.closeFds();
             int status = program.waitFor();
@@ -220,29 +220,37 @@ final class ExecCommand implements Callable<Integer> {
         }
     }
 
-    /** The launcher's environment; with --listen-fds, the socket activation variables for fds 3 and up. */
-    private Map<String, String> environment(List<FdRequest> requests, int pid) {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        LISTEN_VARIABLES.forEach(env::remove);
+    /**
+     * The launcher's environment, byte for byte ({@link RawText#environment}); with --listen-fds,
+     * the socket activation variables for fds 3 and up.
+     */
+    private List<byte[]> environment(List<FdRequest> requests, int pid) {
+        List<byte[]> env = new ArrayList<>();
+        for (byte[] entry : RawText.environment()) {
+            String text = RawText.string(entry);
+            if (LISTEN_VARIABLES.stream().noneMatch(v -> text.startsWith(v + "="))) {
+                env.add(entry);
+            }
+        }
         if (listenFds) {
             List<FdRequest> passed = requests.stream().filter(r -> r.number() >= LISTEN_FDS_START)
                     .collect(Collectors.toList());
-            env.put("LISTEN_PID", Integer.toString(pid));
-            env.put("LISTEN_FDS", Integer.toString(passed.size()));
-            env.put("LISTEN_FDNAMES", passed.stream().map(r -> r.spec().name()).collect(Collectors.joining(":")));
+            env.add(RawText.bytes("LISTEN_PID=" + pid));
+            env.add(RawText.bytes("LISTEN_FDS=" + passed.size()));
+            env.add(RawText.bytes("LISTEN_FDNAMES=" + passed.stream().map(r -> r.spec().name()).collect(Collectors.joining(":"))));
         }
         return env;
     }
 
     private CommandFailure execFailure(ErrnoException e) {
-        String program = command.get(0);
+        String program = RawText.show(command.get(0));
         if (e.errno() == Errno.ENOENT) {
             return new CommandFailure(program + ": program not found", 127, e);
         }
         if (e.errno() == Errno.EACCES) {
             return new CommandFailure(program + ": permission denied", 126, e);
         }
-        return new CommandFailure("cannot exec " + program + ": " + e.getMessage(), 126, e);
+        return new CommandFailure("cannot exec " + program + ": " + e.withSubject(program).getMessage(), 126, e);
     }
 
     private static String fdList(List<FdRequest> requests) {
@@ -257,7 +265,7 @@ final class ExecCommand implements Callable<Integer> {
         FileDescriptor fd;
         try {
             if (spec instanceof FdSpec.File f) {
-                fd = local.open(f.path(), flags(f.mode()), FILE_MODE);
+                fd = local.open(RawText.bytes(f.path()), flags(f.mode()), FILE_MODE);
             } else if (spec instanceof FdSpec.Null) {
                 fd = local.open("/dev/null", OpenFlags.O_RDWR);
             } else if (spec instanceof FdSpec.TcpListen t) {
@@ -270,11 +278,14 @@ final class ExecCommand implements Callable<Integer> {
                 throw new IllegalStateException("unknown SPEC " + spec);
             }
         } catch (ErrnoException e) {
-            throw new CommandFailure("--fd " + r.text() + ": " + e.getMessage(), 1, e);
+            String subject = spec instanceof FdSpec.File f ? RawText.show(f.path())
+                    : spec instanceof FdSpec.UnixListen u ? RawText.show(u.path()) : e.subject();
+            throw new CommandFailure("--fd " + RawText.show(r.text()) + ": " + e.withSubject(subject).getMessage(), 1, e);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure("--fd " + r.text() + ": " + e.getMessage(), CommandFailure.BAD_INPUT, e);
+            throw new CommandFailure("--fd " + RawText.show(r.text()) + ": " + RawText.show(e.getMessage()),
+                    CommandFailure.BAD_INPUT, e);
         }
-        tr.event("opened %s as fd %d of the JVM", r.text().substring(r.text().indexOf('=') + 1), fd.number());
+        tr.event("opened %s as fd %d of the JVM", RawText.show(r.text().substring(r.text().indexOf('=') + 1)), fd.number());
         return fd;
     }
 
@@ -306,7 +317,7 @@ final class ExecCommand implements Callable<Integer> {
         }
         for (FdRequest r : requests) {
             if (limit >= 0 && r.number() >= limit) {
-                throw new CommandFailure("--fd " + r.text() + ": fd " + r.number()
+                throw new CommandFailure("--fd " + RawText.show(r.text()) + ": fd " + r.number()
                         + " is beyond the limit of open fds (RLIMIT_NOFILE " + limit + ": fds 0 to " + (limit - 1) + ")",
                         CommandFailure.BAD_INPUT);
             }
@@ -408,7 +419,8 @@ final class ExecCommand implements Callable<Integer> {
                         local.sysif().syscall(Sys.FTRUNCATE, b.number(), 0);
                     } catch (ErrnoException e) {
                         if (e.errno() != Errno.EINVAL) {
-                            throw new CommandFailure("--fd " + requests.get(i).text() + ": " + e.getMessage(), 1, e);
+                            throw new CommandFailure("--fd " + RawText.show(requests.get(i).text()) + ": "
+                                    + e.withSubject(RawText.show(f.path())).getMessage(), 1, e);
                         }
                     }
                 }
@@ -470,9 +482,9 @@ final class ExecCommand implements Callable<Integer> {
             closeFds();
             for (SocketFile f : socketFiles) {
                 if (f.removeIfStillOurs(local)) {
-                    tr.event("removed socket file %s", f.path());
+                    tr.event("removed socket file %s", RawText.show(f.path()));
                 } else {
-                    tr.event("left %s alone: it is no longer the socket file the launcher bound", f.path());
+                    tr.event("left %s alone: it is no longer the socket file the launcher bound", RawText.show(f.path()));
                 }
             }
             socketFiles.clear();

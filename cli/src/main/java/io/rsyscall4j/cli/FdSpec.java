@@ -86,7 +86,7 @@ sealed interface FdSpec {
                 if (rest.isEmpty()) {
                     throw new IllegalArgumentException("unix-listen needs a PATH");
                 }
-                if (rest.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+                if (RawText.bytes(rest).length > 107) {
                     throw new IllegalArgumentException("unix-listen path is longer than 107 bytes: " + rest);
                 }
                 return new UnixListen(rest);

@@ -11,6 +11,11 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -121,13 +126,32 @@ final class SandboxOptions {
         }
         String target = spec.substring(colon + 1);
         checkTarget(what, target);
-        Path src = Path.of(spec.substring(0, colon)).toAbsolutePath().normalize();
+        Path src;
+        try {
+            src = Path.of(spec.substring(0, colon)).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw bad(what + ": the source cannot be named in this locale (sun.jnu.encoding)");
+        }
         try {
             src = src.toRealPath();
         } catch (IOException e) {
             throw bad(what + ": the source " + src + " does not exist");
         }
         return new MountOp(m.option(), src.toString(), target);
+    }
+
+    /**
+     * The text of an option's byte string ({@link RawText}) that the sandbox hands to the kernel
+     * through {@code String} paths: it must be UTF-8, which fdcore encodes back to the same bytes.
+     */
+    private static String utf8(String option, String byteString) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(RawText.bytes(byteString))).toString();
+        } catch (CharacterCodingException e) {
+            throw bad(option + " " + RawText.show(byteString) + ": sandbox paths and names must be UTF-8");
+        }
     }
 
     private static void checkTarget(String what, String target) {
@@ -154,7 +178,7 @@ final class SandboxOptions {
             } else if (NAMESPACES.containsKey(name)) {
                 unshare.add(NAMESPACES.get(name));
             } else {
-                throw bad("--unshare " + name + ": not a namespace (one of " + String.join(", ", NAMESPACES.keySet())
+                throw bad("--unshare " + RawText.show(name) + ": not a namespace (one of " + String.join(", ", NAMESPACES.keySet())
                         + ", all)");
             }
         }
@@ -167,16 +191,19 @@ final class SandboxOptions {
         if (hostname != null && !unshare.contains(CloneFlag.NEWUTS)) {
             throw bad("--hostname needs a UTS namespace: add --unshare uts");
         }
+        hostname = hostname == null ? null : utf8("--hostname", hostname);
+        chdir = chdir == null ? null : utf8("--chdir", chdir);
         if (chdir != null && !chdir.startsWith("/")) {
             throw bad("--chdir " + chdir + ": the directory must be an absolute path");
         }
         List<MountOp> resolved = new ArrayList<>();
         for (MountOp m : mounts) {
             if (m.target() == null) {
-                resolved.add(resolveBind(m));
+                resolved.add(resolveBind(new MountOp(m.option(), utf8(m.option(), m.source()), null)));
             } else {
-                checkTarget(m.option() + " " + m.target(), m.target());
-                resolved.add(m);
+                String target = utf8(m.option(), m.target());
+                checkTarget(m.option() + " " + target, target);
+                resolved.add(new MountOp(m.option(), null, target));
             }
         }
         mounts.clear();

@@ -14,7 +14,6 @@ import io.rsyscall4j.fd.ScratchBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The file a Unix socket's {@code bind} made, known by its device and inode, so that the launcher
@@ -24,6 +23,8 @@ import java.nio.charset.StandardCharsets;
  * <p>The identity is read with {@code lstat} right after the bind, and checked again right before
  * the {@code unlink}; someone able to replace entries of the directory in between those two
  * syscalls could still have a file of theirs removed (there is no unlink-if-inode in Linux).
+ *
+ * @param path the path as a byte string ({@link RawText}): one char per byte
  */
 record SocketFile(String path, long device, long inode) {
     private static final int STAT_SIZE = 144;
@@ -33,7 +34,7 @@ record SocketFile(String path, long device, long inode) {
     static SocketFile boundAt(Task task, String path) throws IOException {
         long[] id = identity(task, path);
         if (id == null) {
-            throw new IOException(path + " is not a socket file right after its bind");
+            throw new IOException(RawText.show(path) + " is not a socket file right after its bind");
         }
         return new SocketFile(path, id[0], id[1]);
     }
@@ -90,7 +91,7 @@ record SocketFile(String path, long device, long inode) {
     }
 
     private static byte[] cString(String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = RawText.bytes(s);
         byte[] out = new byte[bytes.length + 1];
         System.arraycopy(bytes, 0, out, 0, bytes.length);
         return out;

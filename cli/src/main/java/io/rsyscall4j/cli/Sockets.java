@@ -21,7 +21,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Listening sockets made with the task's own syscalls ({@code socket}, {@code setsockopt},
@@ -67,9 +66,9 @@ final class Sockets {
         }
     }
 
-    /** A Unix stream socket bound to {@code path} (created by the bind; must not exist), listening. */
+    /** A Unix stream socket bound to {@code path}, a byte string (created by the bind; must not exist), listening. */
     static FileDescriptor listenUnix(Task task, String path) throws IOException {
-        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        byte[] name = RawText.bytes(path);
         byte[] sockaddr = ByteBuffer.allocate(2 + name.length + 1).order(ByteOrder.LITTLE_ENDIAN)
                 .putShort((short) AF_UNIX).put(name).put((byte) 0).array();
         FileDescriptor fd = socket(task, AF_UNIX);
