@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -125,7 +126,7 @@ class HandOffTest {
             out.dup2(child.stdout());
             out.invalidate();
             FileDescriptor theirs = child.inheritFd(byFdPassing ? pair.second() : listener);
-            theirs.dup2(child.makeFdHandle(3));
+            FileDescriptor three = theirs.dup2(child.makeFdHandle(3)); // held until the exec
             theirs.invalidate();
             Map<String, String> env = new HashMap<>(System.getenv());
             if (!byFdPassing) {
@@ -133,6 +134,7 @@ class HandOffTest {
                 env.put("LISTEN_PID", Integer.toString(child.pid())); // exec keeps the pid
             }
             python = child.exec("python3", List.of("python3", "-c", SERVER, byFdPassing ? "fd" : "exec"), env);
+            Reference.reachabilityFence(three);
             // Its stdout is the pipe's only write end now: reading up to end of file reads "ready\n"
             // only if the program closes it, so it prints "ready" and then closes its stdout.
             ready.write().close();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.rsyscall4j.fd.FileDescriptor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +38,16 @@ class PythonFdPassingTest {
     static ChildProcess execWithFd3(Task jvm, FileDescriptor socket, FileDescriptor stdout, List<String> argv) throws IOException {
         ChildTask child = jvm.clone();
         FileDescriptor s = child.inheritFd(socket);
-        s.dup2(child.makeFdHandle(3));
+        FileDescriptor three = s.dup2(child.makeFdHandle(3)); // held until the exec
         s.invalidate();
         if (stdout != null) {
             FileDescriptor o = child.inheritFd(stdout);
             o.dup2(child.stdout());
             o.invalidate();
         }
-        return child.exec(argv.get(0), argv);
+        ChildProcess program = child.exec(argv.get(0), argv);
+        Reference.reachabilityFence(three);
+        return program;
     }
 
     /** Reads {@code fd} up to end of file. */

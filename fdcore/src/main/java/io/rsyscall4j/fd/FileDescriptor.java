@@ -286,7 +286,9 @@ public final class FileDescriptor {
     /**
      * {@code dup2(2)}: makes {@code target}'s number refer to this fd's file, with close-on-exec
      * clear there (what an exec'd program should inherit). The usual way to set up a child's stdin
-     * and stdout before exec. See {@link #dup3}: {@code target} is consumed.
+     * and stdout before exec. See {@link #dup3}: {@code target} is consumed. Keep the returned
+     * handle reachable until the exec (a child task holds its own stdin, stdout and stderr
+     * handles; any other dropped handle's fd may be closed by the GC before the exec).
      */
     public FileDescriptor dup2(FileDescriptor target) throws IOException {
         return dup(target, 0, "dup2");

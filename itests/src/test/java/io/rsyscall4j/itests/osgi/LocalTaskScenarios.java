@@ -113,9 +113,11 @@ final class LocalTaskScenarios {
         String pipeTarget = Kernel.fdTarget(pipe.write().number());
         ChildTask child = task.clone();
         FileDescriptor write = child.inheritFd(pipe.write());
-        write.dup2(child.makeFdHandle(3));
+        // Held until the exec: a dropped handle's fd may be closed by the GC at any time.
+        FileDescriptor three = write.dup2(child.makeFdHandle(3));
         write.invalidate();
         ChildProcess program = child.exec("sleep", java.util.List.of("sleep", "600"));
+        java.lang.ref.Reference.reachabilityFence(three);
         try {
             // Read from outside (a shell listing itself would see its own redirections); the kernel
             // may still be closing the close-on-exec fds when exec is seen, so wait for the result.

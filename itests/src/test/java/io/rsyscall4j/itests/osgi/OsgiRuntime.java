@@ -30,10 +30,18 @@ final class OsgiRuntime {
 
     /** The runtime plus the named project bundles (artifact ids without the {@code rsyscall4j-} prefix). */
     static Option withBundles(String... projectModules) {
+        return withJna("jna", projectModules);
+    }
+
+    /**
+     * {@link #withBundles} with the JNA bundle from {@code jnaJar} ({@code "jna"}, the build's own,
+     * or {@code "jna-floor"}, the oldest one provider-jna admits).
+     */
+    static Option withJna(String jnaJar, String... projectModules) {
         List<Option> options = new ArrayList<>();
         options.add(junitBundles());
         for (String name : RUNTIME) {
-            options.add(bundle(url(name)));
+            options.add(bundle(url(name.equals("jna") ? jnaJar : name)));
         }
         for (String module : projectModules) {
             options.add(bundle(url("rsyscall4j-" + module)));
