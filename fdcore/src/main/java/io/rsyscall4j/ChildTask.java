@@ -14,6 +14,7 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
+import io.rsyscall4j.fd.internal.FdInternals;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * program such a child exec'd. The fd tables themselves never keep a task alive. Killing is the fallback:
  * {@link #exit} a child when done with it, which is prompt and reports failures.
  */
-public class ChildTask extends ConfinedTask {
+public final class ChildTask extends ConfinedTask {
     private static final long[] STDIO = {0, 1, 2};
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -146,7 +147,7 @@ public class ChildTask extends ConfinedTask {
             creatorGid = parent.sysif().syscall(Sys.GETEGID);
         }
         ClonedChild process;
-        FDTable table = files ? parent.fdTable() : new FDTable(parent.pid(), parent.fdTable());
+        FDTable table = files ? parent.fdTable() : FdInternals.newFdTable(parent.pid(), parent.fdTable());
         if (parent instanceof ChildTask) {
             ChildTask p = (ChildTask) parent;
             p.lifecycle.lock(); // not while it execs, exits or unshares

@@ -9,7 +9,8 @@ import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -194,7 +195,7 @@ abstract class ConfinedTask extends Task {
     public void loopbackUp() throws IOException {
         whileAlive("bring lo up", () -> {
             FileDescriptor s = null;
-            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 s = socket(Linux.AF_INET, Linux.SOCK_DGRAM, 0);
                 byte[] ifreq = new byte[40];
                 ifreq[0] = 'l';
@@ -265,7 +266,7 @@ abstract class ConfinedTask extends Task {
             sysif().syscall(Sys.PRCTL, Linux.PR_CAP_AMBIENT, Linux.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
             byte[] hd = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
                     .putInt(Linux.LINUX_CAPABILITY_VERSION_3).putInt(0).array(); // header, then 24 bytes of zero sets
-            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 buf.write(0, hd, 0, hd.length);
                 sysif().syscall(Sys.CAPSET, buf.address(), buf.address() + 8);
             }
@@ -407,7 +408,7 @@ abstract class ConfinedTask extends Task {
     /** A call whose argument is {@code bytes} in memory; a refusal is named with {@code subject} and {@code hint}. */
     private void call(String what, byte[] bytes, MemoryCall c, String subject, String hint) throws IOException {
         whileAlive(what, () -> {
-            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 if (bytes.length > 0) {
                     buf.write(0, bytes, 0, bytes.length);
                 }

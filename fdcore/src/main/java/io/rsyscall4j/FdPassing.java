@@ -13,7 +13,8 @@ import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.FileDescriptorTask;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,7 +54,7 @@ final class FdPassing {
             }
             int control = fds.isEmpty() ? 0 : cmsgSpace(4 * fds.size());
             int dataAt = CONTROL + control;
-            try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
                 int len = Math.min(data.length, buf.capacity() - dataAt);
                 long base = buf.address();
                 byte[] m = new byte[dataAt + len];
@@ -102,7 +103,7 @@ final class FdPassing {
         int controlLen;
         byte[] m;
         FDTable madeIn = task.fdTable();
-        try (Borrowed s = socket.borrow(task); ScratchBuffer buf = task.addressSpace().scratch(task.sysif())) {
+        try (Borrowed s = socket.borrow(task); ScratchBuffer buf = FdInternals.scratch(task.addressSpace(), task.sysif())) {
             int len = Math.min(maxBytes, buf.capacity() - dataAt);
             long base = buf.address();
             byte[] h = new byte[CONTROL];

@@ -4,7 +4,8 @@ import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -52,7 +53,7 @@ final class Mounts {
     private static void readOnly(ConfinedTask t, String source, String target) throws IOException {
         byte[] attr = ByteBuffer.allocate(Linux.MOUNT_ATTR_SIZE_VER0).order(ByteOrder.LITTLE_ENDIAN).putLong(Linux.MOUNT_ATTR_RDONLY).array();
         byte[] path = Task.cString(target);
-        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+        try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, attr, 0, attr.length);
             buf.write(Linux.MOUNT_ATTR_SIZE_VER0, path, 0, path.length);
             t.sysif().syscall(Sys.MOUNT_SETATTR, Linux.AT_FDCWD, buf.address() + Linux.MOUNT_ATTR_SIZE_VER0, Linux.AT_RECURSIVE,
@@ -116,7 +117,7 @@ final class Mounts {
             checkOwnMountNamespace(t, "pivot_root " + newRoot);
             byte[] a = Task.cString(newRoot);
             byte[] b = Task.cString(putOld);
-            try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
                 buf.write(0, a, 0, a.length);
                 buf.write(a.length, b, 0, b.length);
                 t.sysif().syscall(Sys.PIVOT_ROOT, buf.address(), buf.address() + a.length);
@@ -177,7 +178,7 @@ final class Mounts {
 
     private static void mustExist(ConfinedTask t, String role, String path, String hint) throws IOException {
         byte[] c = Task.cString(path);
-        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+        try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, c, 0, c.length);
             t.sysif().syscall(Sys.NEWFSTATAT, Linux.AT_FDCWD, buf.address(), buf.address() + 4096, 0);
         } catch (ErrnoException e) {
@@ -187,7 +188,7 @@ final class Mounts {
 
     private static void mountSyscall(ConfinedTask t, String source, String target, String fstype, long flags,
             String data) throws IOException {
-        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+        try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             int at = 0;
             long[] addr = new long[4];
             String[] strings = {source, target, fstype, data};
@@ -235,7 +236,7 @@ final class Mounts {
     /** A call taking one path, then {@code arg} (a second copy of the path for pivot_root). */
     private static void pathCall(ConfinedTask t, Sys nr, String path, long arg, String hint) throws IOException {
         byte[] c = Task.cString(path);
-        try (ScratchBuffer buf = t.addressSpace().scratch(t.sysif())) {
+        try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, c, 0, c.length);
             long second = nr == Sys.PIVOT_ROOT ? buf.address() : arg;
             t.sysif().syscall(nr, buf.address(), second);

@@ -6,7 +6,8 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.AddressSpace;
 import io.rsyscall4j.fd.OpenFlags;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ final class ProcNs {
         String path = "/proc/" + pid + "/" + file;
         byte[] cpath = Task.cString(path);
         byte[] b = text.getBytes(StandardCharsets.US_ASCII);
-        try (ScratchBuffer buf = space.scratch(local)) {
+        try (ScratchBuffer buf = FdInternals.scratch(space, local)) {
             buf.write(0, cpath, 0, cpath.length);
             buf.write(cpath.length, b, 0, b.length);
             int fd = (int) local.syscall(Sys.OPENAT, Linux.AT_FDCWD, buf.address(), OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);

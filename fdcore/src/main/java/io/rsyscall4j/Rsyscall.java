@@ -6,7 +6,7 @@ import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.AddressSpace;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.Reaper;
+import io.rsyscall4j.fd.internal.FdInternals;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,7 +118,7 @@ public final class Rsyscall {
      * class loader of the code it runs, and with it every class of fdcore, for the rest of the JVM.
      * Outside such a container there is no need: the threads are daemons.
      *
-     * <p>The fd {@link Reaper} is always stopped (after a last pass that closes what was already
+     * <p>The fd reaper (thread {@code rsyscall4j-fd-reaper}) is always stopped (after a last pass that closes what was already
      * collected). The thread that clones the JVM's child tasks is stopped only if no child it made
      * is alive, nor any program such a child exec'd, nor a clone queued: each of those gets
      * {@code SIGKILL} when that thread ends ({@code PR_SET_PDEATHSIG} follows the thread). The
@@ -134,9 +134,9 @@ public final class Rsyscall {
      */
     public static boolean stopBackgroundThreads(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        boolean reaper = Reaper.stop(timeout);
+        boolean reaper = FdInternals.stopReaper(timeout);
         if (!reaper) {
-            LOG.log(Level.WARNING, "rsyscall4j: {0} did not end within {1}", Reaper.THREAD_NAME, timeout);
+            LOG.log(Level.WARNING, "rsyscall4j: {0} did not end within {1}", FdInternals.REAPER_THREAD_NAME, timeout);
         }
         boolean spawner = Spawner.stopIfIdle(timeout);
         boolean watcher = ProcessWatcher.stopIfIdle(timeout);
@@ -164,8 +164,8 @@ public final class Rsyscall {
     private static Task newLocalTask(SyscallInterface sysif) {
         if (jvm == null) {
             int pid = getpid(sysif);
-            FDTable table = new FDTable(pid);
-            AddressSpace space = new AddressSpace(pid);
+            FDTable table = FdInternals.newFdTable(pid);
+            AddressSpace space = FdInternals.newAddressSpace(pid);
             LocalTask first = new LocalTask(sysif, pid, table, space);
             FileDescriptor[] stdio = {first.makeFdHandle(0), first.makeFdHandle(1), first.makeFdHandle(2)};
             first.initStdio(stdio[0], stdio[1], stdio[2]);

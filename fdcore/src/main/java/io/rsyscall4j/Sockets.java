@@ -10,7 +10,8 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.FileDescriptorTask;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -136,7 +137,7 @@ public final class Sockets {
         String call = "sendto(" + socket.number() + ", " + describe(address) + ")";
         byte[] sa = SocketAddresses.encode(address, call);
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = t.addressSpace().scratch(t.sysif())) {
+        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             if (data.length > s.capacity() - SocketAddresses.STORAGE) {
                 throw new IllegalArgumentException(call + ": " + data.length + " bytes is more than one call sends");
             }
@@ -155,7 +156,7 @@ public final class Sockets {
      */
     public static Datagram receiveFrom(FileDescriptor socket, int max) throws IOException {
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = t.addressSpace().scratch(t.sysif())) {
+        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             int n = Math.min(max, s.capacity() - SocketAddresses.STORAGE - 8);
             if (n < 0) {
                 throw new IllegalArgumentException("recvfrom(" + socket.number() + "): negative size " + max);
@@ -231,7 +232,7 @@ public final class Sockets {
         String subject = socket.number() + ", " + describe(address);
         byte[] sa = SocketAddresses.encode(address, nr.syscallName() + "(" + subject + ")");
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = t.addressSpace().scratch(t.sysif())) {
+        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             s.write(0, sa, 0, sa.length);
             t.sysif().syscall(nr, b.number(), s.address(), sa.length);
         } catch (ErrnoException e) {
@@ -250,7 +251,7 @@ public final class Sockets {
 
     private static SocketAddress nameCall(FileDescriptor socket, Sys nr) throws IOException {
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = t.addressSpace().scratch(t.sysif())) {
+        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             int lenAt = SocketAddresses.STORAGE;
             s.write(lenAt, ints(SocketAddresses.STORAGE), 0, 4);
             t.sysif().syscall(nr, b.number(), s.address(), s.address() + lenAt);
@@ -264,7 +265,7 @@ public final class Sockets {
 
     private static void setsockopt(FileDescriptor socket, int level, int name, byte[] v, String what) throws IOException {
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = t.addressSpace().scratch(t.sysif())) {
+        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             s.write(0, v, 0, v.length);
             t.sysif().syscall(Sys.SETSOCKOPT, b.number(), level, name, s.address(), v.length);
         } catch (ErrnoException e) {
@@ -274,7 +275,7 @@ public final class Sockets {
 
     private static byte[] getsockopt(FileDescriptor socket, int level, int name, int size, String what) throws IOException {
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = t.addressSpace().scratch(t.sysif())) {
+        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             s.write(0, new byte[size], 0, size);
             s.write(size, ints(size), 0, 4);
             t.sysif().syscall(Sys.GETSOCKOPT, b.number(), level, name, s.address(), s.address() + size);

@@ -15,7 +15,8 @@ import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.FileDescriptorTask;
 import io.rsyscall4j.fd.OpenFlags;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
@@ -34,8 +35,11 @@ import java.util.Objects;
  * fds of dropped handles and tries once more, so garbage alone never makes it fail.
  *
  * <p>Thread-safe: any number of Java threads may use one task at once.
+ *
+ * <p>Not extensible: its constructor is package-private (non-sealed only so that fdcore's own
+ * tests can add a task that is one JVM thread).
  */
-public class Task extends FileDescriptorTask {
+public non-sealed class Task extends FileDescriptorTask {
 
     private volatile FileDescriptor stdin;
     private volatile FileDescriptor stdout;
@@ -124,7 +128,7 @@ public class Task extends FileDescriptorTask {
         }
         FDTable madeIn = fdTable();
         long fd = creatingFds(() -> {
-            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 if (cpath.length > buf.capacity()) {
                     throw new ErrnoException(Sys.OPENAT, Errno.byName("ENAMETOOLONG"), path);
                 }
@@ -142,7 +146,7 @@ public class Task extends FileDescriptorTask {
         checkCanMakeFds("make a pipe");
         FDTable madeIn = fdTable();
         int[] fds = creatingFds(() -> {
-            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 sysif().syscall(Sys.PIPE2, buf.address(), OpenFlags.O_CLOEXEC);
                 return new int[] {buf.readInt(0), buf.readInt(4)};
             }
@@ -187,7 +191,7 @@ public class Task extends FileDescriptorTask {
         checkCanMakeFds("make a socket pair");
         FDTable madeIn = fdTable();
         int[] fds = creatingFds(() -> {
-            try (ScratchBuffer buf = addressSpace().scratch(sysif())) {
+            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 sysif().syscall(Sys.SOCKETPAIR, AF_UNIX, type.value() | SOCK_CLOEXEC, 0, buf.address());
                 return new int[] {buf.readInt(0), buf.readInt(4)};
             } catch (ErrnoException e) {

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.Reaper;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -63,7 +63,7 @@ class BackgroundThreadsTest {
         assertTrue(threadsNamed(Spawner.THREAD_NAME).stream().noneMatch(spawners::contains));
         assertEquals(next.pid(), next.sysif().syscall(Sys.GETPID));
         FileDescriptor f = next.open("/dev/null", 0);
-        assertTrue(Reaper.isRunning(), "and the next handle the reaper");
+        assertTrue(FdInternals.reaperRunning(), "and the next handle the reaper");
         f.close();
         next.exec("true", List.of("true")).check();
     }

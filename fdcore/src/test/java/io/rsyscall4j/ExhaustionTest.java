@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.lang.ref.PhantomReference;
 import java.nio.ByteBuffer;
@@ -126,7 +127,7 @@ class ExhaustionTest {
 
     /** prlimit64(0, RLIMIT_NOFILE, new, old): sets the limits unless negative; returns the old {soft, hard}. */
     private static long[] prlimit(Task task, long soft, long hard) throws IOException {
-        try (ScratchBuffer b = task.addressSpace().scratch(task.sysif())) {
+        try (ScratchBuffer b = FdInternals.scratch(task.addressSpace(), task.sysif())) {
             boolean set = soft >= 0;
             if (set) {
                 byte[] lim = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(soft).putLong(hard).array();

@@ -9,13 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.FaultInjectingSyscallInterface.Fault;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import io.rsyscall4j.fd.SeekWhence;
 import java.io.IOException;
 import java.lang.ref.PhantomReference;
@@ -418,7 +419,7 @@ class FaultInjectionTest {
 
     static int rawOpen(Task through, String path) throws SyscallException {
         byte[] c = (path + "\0").getBytes(StandardCharsets.UTF_8);
-        try (ScratchBuffer b = through.addressSpace().scratch(through.sysif())) {
+        try (ScratchBuffer b = FdInternals.scratch(through.addressSpace(), through.sysif())) {
             b.write(0, c, 0, c.length);
             return (int) through.sysif().syscall(Sys.OPENAT, -100, b.address(), O_RDONLY | io.rsyscall4j.fd.OpenFlags.O_CLOEXEC, 0);
         }

@@ -695,7 +695,7 @@ final class FuzzSequence {
     /** {@code openat} of {@code file} in {@code t}, without adopting the fd (as open's first step). */
     private static int rawOpen(Task t, String file) throws IOException {
         byte[] path = (file + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (io.rsyscall4j.fd.ScratchBuffer b = t.addressSpace().scratch(t.sysif())) {
+        try (io.rsyscall4j.fd.internal.ScratchBuffer b = io.rsyscall4j.fd.internal.FdInternals.scratch(t.addressSpace(), t.sysif())) {
             b.write(0, path, 0, path.length);
             return (int) t.sysif().syscall(Sys.OPENAT, -100, b.address(), O_RDONLY | io.rsyscall4j.fd.OpenFlags.O_CLOEXEC, 0);
         }

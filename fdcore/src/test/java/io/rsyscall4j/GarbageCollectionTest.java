@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.Reaper;
+import io.rsyscall4j.fd.internal.FdInternals;
 import java.io.IOException;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
@@ -190,7 +190,7 @@ class GarbageCollectionTest {
         assertTrue(fd.invalidate(), "the last handle went; the close is committed");
         assertFalse(live.fdTable().isTracked(n), "forgotten, not put back");
         live.runFdTableGc();
-        assertTrue(Reaper.stop(Duration.ofSeconds(10)), "the reaper ended its work");
+        assertTrue(FdInternals.stopReaper(Duration.ofSeconds(10)), "the reaper ended its work");
         assertEquals(1, sysif.closeAttempts(n), "never retried through the dead task");
         assertEquals(reusing.toString(), Kernel.target(n), "whatever reuses the number stays open");
         assertFalse(live.fdTable().isTracked(n), "nor tracked again");

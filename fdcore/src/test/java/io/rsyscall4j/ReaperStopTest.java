@@ -4,8 +4,8 @@ import static io.rsyscall4j.fd.OpenFlags.O_RDONLY;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.Reaper;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
@@ -33,18 +33,18 @@ class ReaperStopTest {
         Task local = Rsyscall.local(provider);
         Path file = Files.writeString(dir.resolve("f"), "f");
         FileDescriptor made = local.open(file.toString(), O_RDONLY);
-        assertTrue(Reaper.isRunning(), "making a handle runs the reaper");
+        assertTrue(FdInternals.reaperRunning(), "making a handle runs the reaper");
         Set<Thread> before = reaperThreads();
         assertFalse(before.isEmpty());
 
-        assertTrue(Reaper.stop(STOP), "stop returns once the thread has ended");
-        assertTrue(Reaper.stop(STOP), "stopping again does nothing");
+        assertTrue(FdInternals.stopReaper(STOP), "stop returns once the thread has ended");
+        assertTrue(FdInternals.stopReaper(STOP), "stopping again does nothing");
         // Every thread that ran before the stop ends (one stopped earlier may still be on its last pass).
         Kernel.await("the reaper threads that ran before the stop end", CLEANUP,
                 () -> before.stream().noneMatch(Thread::isAlive));
 
         FileDescriptor after = local.open(file.toString(), O_RDONLY);
-        assertTrue(Reaper.isRunning(), "the next handle started the reaper again");
+        assertTrue(FdInternals.reaperRunning(), "the next handle started the reaper again");
         assertTrue(reaperThreads().stream().anyMatch(t -> !before.contains(t)), "a new thread");
 
         List<WeakReference<FileDescriptor>> refs = List.of(new WeakReference<>(made), new WeakReference<>(after));
@@ -60,12 +60,12 @@ class ReaperStopTest {
         Task local = Rsyscall.local(provider);
         Path file = Files.writeString(dir.resolve("g"), "g");
         WeakReference<FileDescriptor> ref = openAndDrop(local, file);
-        assertTrue(Reaper.stop(STOP));
+        assertTrue(FdInternals.stopReaper(STOP));
         Kernel.gcUntilCleared(List.of(ref));
         local.runFdTableGc();
         assertTrue(Kernel.fdsUnder(dir).isEmpty(), "closed at once, whether the reaper ran or not");
         local.open(file.toString(), O_RDONLY).close(); // leaves the reaper running for the tests after this one
-        assertTrue(Reaper.isRunning());
+        assertTrue(FdInternals.reaperRunning());
     }
 
     private static WeakReference<FileDescriptor> openAndDrop(Task task, Path file) throws IOException {
@@ -75,7 +75,7 @@ class ReaperStopTest {
     /** The live threads named as the reaper's. */
     static Set<Thread> reaperThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals(Reaper.THREAD_NAME) && t.isAlive())
+                .filter(t -> t.getName().equals(FdInternals.REAPER_THREAD_NAME) && t.isAlive())
                 .collect(Collectors.toSet());
     }
 }

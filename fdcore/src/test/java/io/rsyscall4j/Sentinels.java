@@ -1,9 +1,10 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.OpenFlags;
-import io.rsyscall4j.fd.ScratchBuffer;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ final class Sentinels implements AutoCloseable {
 
     private int rawOpen(Path f) throws IOException {
         byte[] c = (f + "\0").getBytes(StandardCharsets.UTF_8);
-        try (ScratchBuffer b = task.addressSpace().scratch(task.sysif())) {
+        try (ScratchBuffer b = FdInternals.scratch(task.addressSpace(), task.sysif())) {
             b.write(0, c, 0, c.length);
             return (int) task.sysif().syscall(Sys.OPENAT, AT_FDCWD, b.address(), OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC, 0);
         }
@@ -72,7 +73,7 @@ final class Sentinels implements AutoCloseable {
             }
             byte[] want = contents.get(i);
             byte[] got = new byte[want.length];
-            try (ScratchBuffer b = task.addressSpace().scratch(task.sysif())) {
+            try (ScratchBuffer b = FdInternals.scratch(task.addressSpace(), task.sysif())) {
                 int n = (int) task.sysif().syscall(Sys.PREAD64, fd, b.address(), want.length, 0);
                 b.read(0, got, 0, n);
             } catch (SyscallException e) {

@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -46,7 +47,7 @@ final class ThreadTask extends Task implements AutoCloseable {
      */
     static ThreadTask withCopiedTable(Task jvm) throws SyscallException {
         ThreadSyscallInterface t = new ThreadSyscallInterface(jvm.sysif());
-        FDTable copy = new FDTable(t.tid, jvm.fdTable());
+        FDTable copy = FdInternals.newFdTable(t.tid, jvm.fdTable());
         t.syscall(Sys.UNSHARE, 0x400);
         return new ThreadTask(t, t.tid, copy, jvm);
     }

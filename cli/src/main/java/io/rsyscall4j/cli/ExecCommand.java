@@ -17,7 +17,6 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
-import io.rsyscall4j.fd.ScratchBuffer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -309,7 +308,7 @@ final class ExecCommand implements Callable<Integer> {
      */
     private static void checkBelowFdLimit(Task local, List<FdRequest> requests) throws IOException {
         long limit;
-        try (ScratchBuffer rlimit = local.addressSpace().scratch(local.sysif())) {
+        try (SyscallMemory rlimit = SyscallMemory.map(local)) {
             local.sysif().syscall(Sys.GETRLIMIT, RLIMIT_NOFILE, rlimit.address());
             byte[] current = new byte[8];
             rlimit.read(0, current, 0, 8);

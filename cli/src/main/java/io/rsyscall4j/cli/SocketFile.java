@@ -10,7 +10,6 @@ import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
-import io.rsyscall4j.fd.ScratchBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,7 +47,7 @@ record SocketFile(String path, long device, long inode) {
         if (id == null || id[0] != device || id[1] != inode) {
             return false;
         }
-        try (ScratchBuffer scratch = task.addressSpace().scratch(task.sysif())) {
+        try (SyscallMemory scratch = SyscallMemory.map(task)) {
             byte[] name = cString(path);
             scratch.write(0, name, 0, name.length);
             task.sysif().syscall(Sys.UNLINKAT, AT_FDCWD, scratch.address(), 0);
@@ -64,7 +63,7 @@ record SocketFile(String path, long device, long inode) {
     /** {device, inode} of the socket file at {@code path}, or null if there is none (or not a socket). */
     private static long[] identity(Task task, String path) throws IOException {
         byte[] name = cString(path);
-        try (ScratchBuffer scratch = task.addressSpace().scratch(task.sysif())) {
+        try (SyscallMemory scratch = SyscallMemory.map(task)) {
             int stat = align(name.length);
             scratch.write(0, name, 0, name.length);
             try {

@@ -8,6 +8,7 @@ import static io.rsyscall4j.api.Linux.PROT_WRITE;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,8 +43,21 @@ public final class AddressSpace {
     private final AtomicReference<ScratchBuffer> last = new AtomicReference<>();
     private final ArrayDeque<ScratchBuffer> free = new ArrayDeque<>();
     private int mapped;
+    /** Takes buffers back; apart from this class so that {@code release} stays out of its API. */
+    private final ScratchBuffer.Pool pool = new ScratchBuffer.Pool() {
+        @Override
+        public void release(ScratchBuffer b, SyscallInterface through) {
+            AddressSpace.this.release(b, through);
+        }
 
-    public AddressSpace(int creatorPid) {
+        @Override
+        public String toString() {
+            return AddressSpace.this.toString();
+        }
+    };
+
+    /** Made by fdcore only ({@code FdInternals.newAddressSpace}): one per address space it knows. */
+    AddressSpace(int creatorPid) {
         this.creatorPid = creatorPid;
     }
 
@@ -58,7 +72,7 @@ public final class AddressSpace {
      *
      * @throws SyscallException mapping a new buffer failed
      */
-    public ScratchBuffer scratch(SyscallInterface sysif) throws SyscallException {
+    ScratchBuffer scratch(SyscallInterface sysif) throws SyscallException {
         ScratchBuffer b = last.getAndSet(null);
         if (b == null) {
             synchronized (free) {
@@ -67,7 +81,7 @@ public final class AddressSpace {
         }
         if (b == null) {
             long address = sysif.syscall(Sys.MMAP, 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            b = new ScratchBuffer(this, address, SCRATCH_SIZE);
+            b = new ScratchBuffer(pool, address, SCRATCH_SIZE);
             int count;
             synchronized (free) {
                 count = ++mapped;

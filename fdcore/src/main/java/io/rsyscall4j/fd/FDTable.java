@@ -5,6 +5,7 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallSendError;
+import io.rsyscall4j.fd.internal.FdInternals;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.ref.WeakReference;
@@ -63,9 +64,8 @@ public final class FDTable {
     /** Counts put-backs, so a waiter can tell that an in-flight batch handed fds back. */
     private long putBacks;
 
-    /** A table no fd of which rsyscall4j owns yet, e.g. the JVM's own. */
-    public FDTable(int creatorPid) {
-        this(creatorPid, null);
+    static {
+        FdInternals.install(new Internals());
     }
 
     /**
@@ -76,9 +76,12 @@ public final class FDTable {
      * yet: a task in this table claims one with {@link FileDescriptorTask#inheritFd}. That is allowed
      * for the parent's live handles as of now, and transitively for what the parent itself had
      * inherited. Make the table <em>before</em> the syscall that copies the kernel table, so no
-     * handle made after the copy (whose fd the copy lacks) can be inherited.
+     * handle made after the copy (whose fd the copy lacks) can be inherited. A null {@code parent}
+     * makes a table no fd of which rsyscall4j owns yet, e.g. the JVM's own.
+     *
+     * <p>Made by fdcore only ({@code FdInternals.newFdTable}).
      */
-    public FDTable(int creatorPid, FDTable parent) {
+    FDTable(int creatorPid, FDTable parent) {
         this.creatorPid = creatorPid;
         if (parent != null) {
             parent.lock.lock();
@@ -101,7 +104,7 @@ public final class FDTable {
     }
 
     /** Forgets which handles this table inherited, so none of them can be inherited any more. */
-    public void removeInherited() {
+    void removeInherited() {
         lock.lock();
         try {
             inherited = new WeakHashMap<>();
@@ -150,7 +153,7 @@ public final class FDTable {
      * @throws IOException the first errno a {@code close} returned; those fds are gone from
      *     tracking all the same (a failed close is never retried: on Linux the fd is released anyway)
      */
-    public void runGc() throws IOException {
+    void runGc() throws IOException {
         List<FileDescriptorTask> failed = new ArrayList<>();
         IOException first = null;
         for (;;) {
@@ -177,7 +180,7 @@ public final class FDTable {
      * @throws FDTableMismatchException {@code task} is not in this table
      * @throws IOException the first errno a {@code close} returned
      */
-    public void gcUsingTask(FileDescriptorTask task) throws IOException {
+    void gcUsingTask(FileDescriptorTask task) throws IOException {
         if (task.fdTable() != this) {
             throw new FDTableMismatchException("can't GC " + this + " through " + task
                     + ": that task is in " + task.fdTable());

@@ -5,6 +5,7 @@ import static io.rsyscall4j.api.Linux.F_SETFD;
 
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Reference;

@@ -26,8 +26,11 @@ import java.util.Objects;
  * making handles ({@link #makeFdHandle}, {@link #inheritFd}), GC ({@link #runFdTableGc}) and moving
  * to a fresh table ({@link #unshareFiles}, and the protected steps child tasks build exec and exit
  * from). Thread-safe.
+ *
+ * <p>Sealed: {@code io.rsyscall4j.Task} is its one subclass, so its protected steps are fdcore's own
+ * and not API; a user gets tasks from {@code Rsyscall.local()} and {@code Task.clone}.
  */
-public abstract class FileDescriptorTask {
+public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
     /**
      * The highest fd number Linux can ever hand out: fds are below {@code fs.nr_open}, which is at
@@ -62,7 +65,13 @@ public abstract class FileDescriptorTask {
         fdTable.addTask(this);
     }
 
-    /** How this task's syscalls are made. */
+    /**
+     * How this task's syscalls are made: the escape hatch to raw syscalls on near fd numbers.
+     *
+     * <p>It gives up the guarantees of the handles: an fd made through it is no handle until
+     * {@link #makeFdHandle} adopts it, and closing or {@code dup2}-ing over a number a handle owns
+     * breaks that handle's exactly-once close. Prefer the task's and the handles' own methods.
+     */
     public final SyscallInterface sysif() {
         return sysif;
     }

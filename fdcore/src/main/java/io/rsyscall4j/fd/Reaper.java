@@ -1,5 +1,6 @@
 package io.rsyscall4j.fd;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import java.lang.System.Logger.Level;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
@@ -38,9 +39,9 @@ import java.util.Set;
  * for another task, starts it. Handles collected while it is stopped wait in the queue until
  * then, and {@code runFdTableGc} closes their fds meanwhile.
  */
-public final class Reaper {
+final class Reaper {
     /** The name of the reaper's thread. */
-    public static final String THREAD_NAME = "rsyscall4j-fd-reaper";
+    static final String THREAD_NAME = FdInternals.REAPER_THREAD_NAME;
     /** {@code -Drsyscall4j.reaper=false}: no background closing; see the class comment. */
     static final String PROPERTY = "rsyscall4j.reaper";
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
@@ -119,7 +120,7 @@ public final class Reaper {
      *
      * @return whether the thread has ended
      */
-    public static boolean stop(Duration timeout) {
+    static boolean stop(Duration timeout) {
         Thread t;
         synchronized (LOCK) {
             t = thread;
@@ -141,7 +142,7 @@ public final class Reaper {
      * Whether the reaper's thread runs now: it is started by the first handle made, and again by
      * the next one after a {@link #stop}; never with {@code -Drsyscall4j.reaper=false}.
      */
-    public static boolean isRunning() {
+    static boolean isRunning() {
         Thread t = thread;
         return t != null && t.isAlive();
     }

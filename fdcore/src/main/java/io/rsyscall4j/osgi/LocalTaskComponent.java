@@ -5,7 +5,6 @@ import io.rsyscall4j.Rsyscall;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
-import io.rsyscall4j.fd.Reaper;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Map;
@@ -32,7 +31,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@link DelegatingSyscallInterface}: this class is the only framework-aware code in fdcore.
  *
  * <p>Deactivated — as fdcore's bundle stops, before a refresh or uninstall — it stops fdcore's
- * background threads ({@link Rsyscall#stopBackgroundThreads}): the fd {@link Reaper}'s always, the
+ * background threads ({@link Rsyscall#stopBackgroundThreads}): the fd reaper's always, the
  * child spawner's if no child task is alive. A thread that never ends would pin fdcore's class
  * loader for good. If fdcore is used again (the bundle restarted, or a bundle still holding its
  * classes makes a handle or a child), they start again by themselves.

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.Reaper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,12 +47,12 @@ class LocalTaskComponentDeactivateTest {
         assertEquals(file.toRealPath().toString(), Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd.number())).toString());
         fd.close();
         task.open(file.toString(), O_RDONLY).close();
-        assertTrue(Reaper.isRunning(), "the next handle started the reaper again");
+        assertTrue(FdInternals.reaperRunning(), "the next handle started the reaper again");
     }
 
     private static Set<Thread> reaperThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals(Reaper.THREAD_NAME) && t.isAlive())
+                .filter(t -> t.getName().equals(FdInternals.REAPER_THREAD_NAME) && t.isAlive())
                 .collect(Collectors.toSet());
     }
 }

@@ -8,7 +8,6 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import io.rsyscall4j.LocalTaskService;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
-import io.rsyscall4j.fd.Reaper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -38,6 +37,8 @@ import org.osgi.framework.wiring.BundleWiring;
 @ExamReactorStrategy(PerMethod.class)
 public class FdcoreBundleStopIT {
     private static final String PID = "io.rsyscall4j.local";
+    /** The fd reaper's thread name: the bundle does not export the machinery that knows it. */
+    private static final String REAPER_THREAD_NAME = "rsyscall4j-fd-reaper";
 
     @Inject
     private BundleContext context;
@@ -58,12 +59,12 @@ public class FdcoreBundleStopIT {
             LocalTaskService service = Services.await(context, LocalTaskService.class, "(component.name=" + PID + ")");
             FileDescriptor fd = service.task().open(file.toString(), OpenFlags.O_RDONLY);
             assertEquals(file.toRealPath().toString(), Kernel.fdTarget(fd.number()));
-            assertTrue("the reaper runs once a handle exists", Reaper.isRunning());
+            assertTrue("the reaper runs once a handle exists", reaperRunsIn(fdcoreLoader));
             assertTrue("it runs in fdcore's class loader", reaperThreads().stream()
                     .anyMatch(t -> t.getContextClassLoader() == fdcoreLoader));
 
             fdcore.stop();
-            assertFalse("the deactivated component stopped the reaper", Reaper.isRunning());
+            assertFalse("the deactivated component stopped the reaper", reaperRunsIn(fdcoreLoader));
             Set<Thread> left = threadsLeftSince(earlier);
             assertTrue("no rsyscall4j thread is left once fdcore stopped: " + left, left.isEmpty());
             assertEquals("a handle still in use keeps its fd", file.toRealPath().toString(),
@@ -72,7 +73,8 @@ public class FdcoreBundleStopIT {
             fdcore.start();
             LocalTaskService again = Services.await(context, LocalTaskService.class, "(component.name=" + PID + ")");
             int number = openAndDrop(again, file);
-            assertTrue("the next handle started the reaper again", Reaper.isRunning());
+            assertTrue("the next handle started the reaper again",
+                    reaperRunsIn(fdcore.adapt(BundleWiring.class).getClassLoader()));
             until("the restarted reaper closes fd " + number + " of a dropped handle, without runFdTableGc", () -> {
                 System.gc();
                 return !realPath(file).equals(Kernel.fdTarget(number));
@@ -120,8 +122,13 @@ public class FdcoreBundleStopIT {
 
     private static Set<Thread> reaperThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().equals(Reaper.THREAD_NAME))
+                .filter(t -> t.isAlive() && t.getName().equals(REAPER_THREAD_NAME))
                 .collect(Collectors.toSet());
+    }
+
+    /** Whether a reaper thread of the fdcore loaded by {@code loader} runs (not one of an earlier framework). */
+    private static boolean reaperRunsIn(ClassLoader loader) {
+        return reaperThreads().stream().anyMatch(t -> t.getContextClassLoader() == loader);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.rsyscall4j.fd;
+package io.rsyscall4j.fd.internal;
 
 import io.rsyscall4j.api.SyscallInterface;
 import java.util.Objects;
@@ -7,23 +7,31 @@ import java.util.Objects;
  * A piece of memory in a task's address space, lent to one thread for the arguments and results
  * of its syscalls, and given back by {@link #close} (use try-with-resources).
  *
- * <p>Obtained from {@link AddressSpace#scratch}; bytes move in and out through the syscall
+ * <p>Obtained from {@link FdInternals#scratch}; bytes move in and out through the syscall
  * interface it was obtained with, so the same code serves the JVM and any task sharing its memory.
  * Not thread-safe: it belongs to one thread between {@code scratch} and {@code close}.
  */
 public final class ScratchBuffer implements AutoCloseable {
-    private final AddressSpace space;
+    /** Where a buffer goes back to when closed: its address space's pool. */
+    public interface Pool {
+        /** Takes {@code b} back; {@code through} is the syscall interface it was last used with. */
+        void release(ScratchBuffer b, SyscallInterface through);
+    }
+
+    private final Pool space;
     private final long address;
     private final int capacity;
     private SyscallInterface sysif;
 
-    ScratchBuffer(AddressSpace space, long address, int capacity) {
+    /** A buffer of {@code capacity} bytes at {@code address}, given back to {@code space}. */
+    public ScratchBuffer(Pool space, long address, int capacity) {
         this.space = space;
         this.address = address;
         this.capacity = capacity;
     }
 
-    void acquire(SyscallInterface through) {
+    /** Lends the buffer out, to be used through {@code through} until {@link #close}. */
+    public void acquire(SyscallInterface through) {
         this.sysif = through;
     }
 
