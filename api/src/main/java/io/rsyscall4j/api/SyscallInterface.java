@@ -1,11 +1,18 @@
 package io.rsyscall4j.api;
 
 /**
- * Makes syscalls in one task, and moves bytes to and from that task's address space.
+ * Makes syscalls in one task, and moves bytes to and from that task's address space: the provider
+ * SPI, which providers implement and fdcore calls; not API for applications.
  *
  * <p>This is the whole of what a provider does, and all it should do: semantics (fd ownership,
  * errors with subjects, retries) live above it, in fdcore. Providers are found as OSGi services
  * (property {@code provider}), through {@link java.util.ServiceLoader}, or by name.
+ *
+ * <p>An application that reaches an instance through {@code Task.sysif()} holds the escape hatch to
+ * raw syscalls on near fd numbers, and gives up fdcore's guarantees (exactly-once close, no leak,
+ * fds only where asked for) for whatever it does through it. {@link #syscall} is the part meant for
+ * that; {@link #readMemory}, {@link #writeMemory} and {@link #callFunction} work on raw addresses,
+ * exist for rsyscall4j itself, and may change with the providers.
  *
  * <p>Implementations are thread-safe: any number of Java threads may call at once.
  */
@@ -25,15 +32,21 @@ public interface SyscallInterface {
      */
     long syscall(Sys nr, long... args) throws SyscallException;
 
-    /** Copies {@code len} bytes of {@code src} from {@code off} to {@code address} in the task's memory. */
+    /**
+     * Copies {@code len} bytes of {@code src} from {@code off} to {@code address} in the task's
+     * memory. Provider SPI: an address that is not mapped writable may crash the JVM.
+     */
     void writeMemory(long address, byte[] src, int off, int len);
 
-    /** Copies {@code len} bytes at {@code address} in the task's memory into {@code dst} at {@code off}. */
+    /**
+     * Copies {@code len} bytes at {@code address} in the task's memory into {@code dst} at
+     * {@code off}. Provider SPI: an address that is not mapped readable may crash the JVM.
+     */
     void readMemory(long address, byte[] dst, int off, int len);
 
     /**
      * Calls the native function at {@code address} with up to six {@code long} arguments (SysV
-     * x86_64 integer registers) and returns its {@code long} result.
+     * x86_64 integer registers) and returns its {@code long} result. Provider SPI, for fdcore only.
      *
      * <p>fdcore needs this to enter the machine code that spawns child tasks; a provider that runs
      * syscalls elsewhere (in a child task) cannot call functions and throws
