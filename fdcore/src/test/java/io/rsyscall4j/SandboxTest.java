@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -149,6 +153,33 @@ class SandboxTest {
             String out = capture.output(child, "sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1; "
                     + "grep -q '127.0.0.1' /proc/net/fib_trie && echo up");
             assertEquals(List.of("lo", "up"), words(out), "devices, then the local addresses (unprivileged " + unprivileged + ")");
+            parent.exit(0);
+        }
+    }
+
+    /**
+     * A server and a client in one new network namespace talk over its loopback, through the
+     * library's sockets; the JVM's loopback has nothing at that port. Root and unprivileged.
+     */
+    @BothProviders
+    void aServerAndAClientInOneNetworkNamespaceTalkOverItsLoopback(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        for (boolean unprivileged : new boolean[] {false, true}) {
+            ChildTask parent = unprivileged ? Sandboxes.unprivileged(local) : local.clone();
+            ChildTask server = unprivileged ? parent.clone(CloneFlag.NEWUSER, CloneFlag.NEWNET) : parent.clone(CloneFlag.NEWNET);
+            FileDescriptor listener = server.listen(new InetSocketAddress("127.0.0.1", 0), SocketType.STREAM, 4);
+            InetSocketAddress at = (InetSocketAddress) Sockets.localAddress(listener);
+            ChildTask client = server.clone();
+            FileDescriptor connection = client.connect(at, SocketType.STREAM);
+            FileDescriptor accepted = server.accept(listener);
+            connection.writeAll("inside".getBytes(StandardCharsets.US_ASCII));
+            byte[] got = new byte[16];
+            int n = accepted.read(got, 0, got.length);
+            assertEquals("inside", new String(got, 0, n, StandardCharsets.US_ASCII), "unprivileged " + unprivileged);
+            assertEquals(Sockets.localAddress(connection), Sockets.remoteAddress(accepted));
+            ErrnoException outside = assertThrows(ErrnoException.class, () -> local.connect(at, SocketType.STREAM));
+            assertEquals("ECONNREFUSED", Errno.name(outside.errno()), "the JVM's loopback has nothing at " + at);
+            client.exit(0);
             parent.exit(0);
         }
     }
