@@ -13,6 +13,8 @@
  *   baseline fdpass ITERATIONS     one process: sendmsg of one byte and one fd (SCM_RIGHTS) down a
  *                                  stream socketpair, recvmsg of it (MSG_CMSG_CLOEXEC), close of
  *                                  the fd received
+ *   baseline bwrap ITERATIONS      posix_spawn of bwrap --unshare-user --unshare-net --unshare-pid
+ *                                  --unshare-uts --ro-bind / / --tmpfs /tmp /bin/true, and waitpid
  *
  * Prints one number: nanoseconds per operation, the median of REPS timed repetitions (after one
  * untimed warm-up repetition). Compiled by bench/run with the machine's cc; the library itself
@@ -26,6 +28,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -190,8 +193,27 @@ static double fdpass(long iterations) {
     return (now_ns() - start) / iterations;
 }
 
+extern char **environ;
+
+static double bwrap(long iterations) {
+    char *argv[] = {"bwrap", "--unshare-user", "--unshare-net", "--unshare-pid", "--unshare-uts",
+                    "--ro-bind", "/", "/", "--tmpfs", "/tmp", "/bin/true", NULL};
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        pid_t pid;
+        int status;
+        if (posix_spawn(&pid, "/usr/bin/bwrap", NULL, NULL, argv, environ) != 0) {
+            die("posix_spawn bwrap");
+        }
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            die("bwrap ... /bin/true");
+        }
+    }
+    return (now_ns() - start) / iterations;
+}
+
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|fdpass N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|fdpass|bwrap N\n");
     exit(2);
 }
 
@@ -232,6 +254,8 @@ int main(int argc, char **argv) {
             die("open /dev/null");
         }
         op = fdpass;
+    } else if (strcmp(argv[1], "bwrap") == 0) {
+        op = bwrap;
     } else {
         usage();
     }
