@@ -12,6 +12,7 @@ import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
+import io.rsyscall4j.api.SyscallSendError;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.internal.FdInternals;
@@ -50,8 +51,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * running and serving; so does a child it made (its process would die with this one's) or a
  * program such a child exec'd. The fd tables themselves never keep a task alive. Killing is the fallback:
  * {@link #exit} a child when done with it, which is prompt and reports failures.
+ *
+ * <p>{@link AutoCloseable}: {@link #close} exits a child that is still a task and leaves a program
+ * it exec'd running, so try-with-resources ends a child used as a helper process and is harmless
+ * around one that execs.
  */
-public final class ChildTask extends ConfinedTask {
+public final class ChildTask extends ConfinedTask implements AutoCloseable {
     private static final long[] STDIO = {0, 1, 2};
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -244,6 +249,33 @@ public final class ChildTask extends ConfinedTask {
             if (failure != null) {
                 throw failure;
             }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Ends the child if it is still a task (it has not exec'd, exited or died) with
+     * {@link #exit}{@code (0)}, and otherwise does nothing: a program it exec'd runs on, to be
+     * waited for or killed through its {@link ChildProcess}. What try-with-resources calls;
+     * idempotent. It waits for a syscall another thread is running in the child to return.
+     *
+     * @throws IOException the exit failed as {@link #exit} says
+     */
+    @Override
+    public void close() throws IOException {
+        lifecycle.lock();
+        try {
+            if (state.get() == State.ALIVE) {
+                exit(0);
+            }
+        } catch (SyscallSendError gone) {
+            // it ended before the request: ended all the same
+        } catch (IllegalStateException e) {
+            if (state.get() != State.DEAD) {
+                throw e;
+            }
+            // it died just now, between the check and the exit
         } finally {
             lifecycle.unlock();
         }

@@ -31,8 +31,11 @@ import java.util.Objects;
  * underneath. Memory for I/O is a pooled scratch buffer in the task's address space, so a single
  * {@code read} or {@code write} moves at most {@value AddressSpace#SCRATCH_SIZE} bytes (short reads
  * and writes are what {@code read(2)} and {@code write(2)} may always do).
+ *
+ * <p>{@link AutoCloseable}: try-with-resources calls {@link #close}, with the seed's rules, so put
+ * in a {@code try} a handle the block ends owning alone.
  */
-public final class FileDescriptor {
+public final class FileDescriptor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
 
     private final FileDescriptorTask task;
@@ -88,12 +91,20 @@ public final class FileDescriptor {
 
     /**
      * Closes the fd: allowed only if this handle is valid and the only handle to it, since closing
-     * would break the others (use {@link #invalidate} then). rsyscall's {@code close}.
+     * would break the others (use {@link #invalidate} then). rsyscall's {@code close}, and what
+     * try-with-resources calls.
+     *
+     * <p>The seed's rules hold at the end of a {@code try} block too: a handle moved, consumed (the
+     * target of a {@link #dup2}) or invalidated in the block makes this throw
+     * {@link InvalidHandleException}, and one given other handles ({@link #forTask}) makes it throw
+     * {@link IllegalStateException} and close nothing. A handle that is given away or shared is
+     * released with {@link #invalidate} instead.
      *
      * @throws InvalidHandleException this handle is invalid
      * @throws IllegalStateException other handles to the fd exist; nothing is closed
      * @throws SyscallException {@code close(2)} failed with an errno
      */
+    @Override
     public void close() throws SyscallException {
         FDTable t = FDTable.lockTableOf(task);
         FDTable.Removal removal;
