@@ -223,6 +223,16 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     }
 
     /**
+     * The pid this task's process sees for itself ({@code getpid(2)}), which its program keeps
+     * after {@link #exec}: {@link #pid()} unless the task is in a pid namespace the JVM is not in
+     * (then, e.g., 1 for the first process of a new one). What a program is told of its own pid,
+     * such as socket activation's {@code LISTEN_PID}, must be this one.
+     */
+    public int ownPid() {
+        return process.ownPid();
+    }
+
+    /**
      * Ends the child with {@code status} ({@code exit(2)}) and reaps it. Its handles stay, but
      * every later use of them fails; the fds only it owned in a table shared with others are
      * closed through another task of that table.

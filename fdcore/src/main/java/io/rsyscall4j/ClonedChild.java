@@ -88,6 +88,11 @@ final class ClonedChild {
         return pid;
     }
 
+    /** The pid the process sees for itself ({@code getpid}), in its own pid namespace. */
+    int ownPid() {
+        return ownPid;
+    }
+
     /**
      * The pid a child this process clones with the new namespaces {@code namespaces} will see as
      * its parent's ({@code getppid}): 0 when that child is in a pid namespace this process is not

@@ -64,6 +64,33 @@ class NamespacesTest {
         }
     }
 
+    /**
+     * ownPid() is what the program's getpid says: 1 for the first process of a new pid namespace
+     * (its pid() the JVM's number for it), pid() itself in the JVM's namespace, and the number
+     * clone returned for a grandchild in its parent's new namespace.
+     */
+    @BothProviders
+    void ownPidIsThePidTheProgramSeesForItself(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        Sandboxes.Capture inNew = Sandboxes.capture(local);
+        ChildTask first = local.clone(CloneFlag.NEWPID);
+        assertEquals(1, first.ownPid());
+        assertNotEquals(1, first.pid());
+        assertEquals("1", inNew.output(first, "sh", "-c", "echo $$").trim());
+
+        Sandboxes.Capture same = Sandboxes.capture(local);
+        ChildTask plain = local.clone();
+        assertEquals(plain.pid(), plain.ownPid());
+        assertEquals(Integer.toString(plain.ownPid()), same.output(plain, "sh", "-c", "echo $$").trim());
+
+        Sandboxes.Capture nested = Sandboxes.capture(local);
+        ChildTask parent = local.clone(CloneFlag.NEWPID);
+        ChildTask second = parent.clone();
+        assertEquals(2, second.ownPid(), "the second process of the parent's new namespace");
+        assertEquals("2", nested.output(second, "sh", "-c", "echo $$").trim());
+        parent.exit(0);
+    }
+
     /** mapUser(0, 0): root inside, the caller outside; setgroups denied; as root. */
     @BothProviders
     void mapUserMakesTheChildRootInsideAndTheCallerOutside(String provider) throws Exception {
