@@ -104,9 +104,9 @@ public final class SignalForwarder implements AutoCloseable {
     private Sink sink;
     private boolean closed;
 
-    /** Where the signals go: a program, or for tests, anything. */
+    /** Where the signals go when they are not for one program (e.g. several, or a supervisor's own loop). */
     @FunctionalInterface
-    interface Sink {
+    public interface Sink {
         /** Called on the forwarder's thread for each signal received; {@code fromKernel}: si_code SI_KERNEL. */
         void signal(int sig, boolean fromKernel) throws IOException;
     }
@@ -186,8 +186,12 @@ public final class SignalForwarder implements AutoCloseable {
         });
     }
 
-    /** Sets where signals go, and sends the held ones there first. */
-    synchronized void deliverTo(Sink to) throws IOException {
+    /**
+     * From now on hands each signal to {@code to} (on the forwarder's thread), first those held so
+     * far. An exception from {@code to} is logged and the next signal still goes there.
+     */
+    public synchronized void deliverTo(Sink to) throws IOException {
+        Objects.requireNonNull(to, "to");
         if (closed) {
             throw new IllegalStateException("this SignalForwarder is closed");
         }
