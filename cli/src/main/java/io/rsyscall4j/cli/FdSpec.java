@@ -3,8 +3,8 @@ package io.rsyscall4j.cli;
 import java.util.Locale;
 
 /**
- * What one {@code --fd N=SPEC} asks to put at fd N of the program: an opened file, a listening
- * socket, {@code /dev/null}, or one of the launcher's own fds. Parsing only: nothing is opened here,
+ * What one {@code --fd N=SPEC} asks to put at fd N of the program: an opened file, a socket
+ * (listening, bound or connected), {@code /dev/null}, or one of the launcher's own fds. Parsing only: nothing is opened here,
  * so a bad SPEC is refused before any fd exists.
  */
 sealed interface FdSpec {
@@ -20,19 +20,25 @@ sealed interface FdSpec {
         }
     }
 
-    /** {@code tcp-listen:[HOST:]PORT}: a TCP socket bound to HOST (default all IPv4 addresses) and listening. */
-    record TcpListen(String host, int port) implements FdSpec {
-        @Override
-        public String name() {
-            return sanitize("tcp-" + port);
+    /**
+     * A socket made for the program: {@code tcp-listen:}, {@code tcp-connect:} and {@code udp:}
+     * take {@code [HOST:]PORT} ({@code host} an address literal or a name, {@code path} null);
+     * {@code unix-listen:}, {@code unix-seqpacket:}, {@code unix-dgram:} and {@code unix-connect:}
+     * take a PATH, or {@code @NAME} for a name in Linux's abstract namespace ({@code host} null).
+     */
+    record Socket(SocketKind kind, String host, int port, String path) implements FdSpec {
+        /** Whether the name is in the abstract namespace ({@code @NAME}): no file to remove afterwards. */
+        boolean isAbstract() {
+            return path != null && path.startsWith("@");
         }
-    }
 
-    /** {@code unix-listen:PATH}: a Unix stream socket bound to PATH (which must not exist) and listening. */
-    record UnixListen(String path) implements FdSpec {
         @Override
         public String name() {
-            return sanitize("unix-" + path.substring(path.lastIndexOf('/') + 1));
+            if (path == null) {
+                return sanitize(kind.namePrefix + port);
+            }
+            String base = isAbstract() ? path.substring(1) : path.substring(path.lastIndexOf('/') + 1);
+            return sanitize(kind.namePrefix + base);
         }
     }
 
@@ -63,7 +69,12 @@ sealed interface FdSpec {
         }
     }
 
-    String SYNTAX = "file:PATH[:r|w|rw|a], tcp-listen:[HOST:]PORT, unix-listen:PATH, null or inherit:M";
+    String SYNTAX = "file:PATH[:r|w|rw|a], tcp-listen:[HOST:]PORT, tcp-connect:HOST:PORT, udp:[HOST:]PORT,"
+            + " unix-listen:PATH, unix-seqpacket:PATH, unix-dgram:PATH, unix-connect:PATH (PATH or @NAME),"
+            + " null or inherit:M";
+
+    /** The longest Unix socket path or abstract name in bytes: {@code sun_path}'s 108 less the NUL or the '@'. */
+    int UNIX_NAME_MAX = 107;
 
     /**
      * Parses one SPEC.
@@ -80,21 +91,31 @@ sealed interface FdSpec {
         switch (kind) {
             case "file":
                 return parseFile(rest);
-            case "tcp-listen":
-                return parseTcp(rest);
-            case "unix-listen":
-                if (rest.isEmpty()) {
-                    throw new IllegalArgumentException("unix-listen needs a PATH");
-                }
-                if (RawText.bytes(rest).length > 107) {
-                    throw new IllegalArgumentException("unix-listen path is longer than 107 bytes: " + rest);
-                }
-                return new UnixListen(rest);
             case "inherit":
                 return new Inherit(parseFdNumber(rest, "inherit:M"));
             default:
-                throw new IllegalArgumentException("unknown SPEC \"" + spec + "\" (expected " + SYNTAX + ")");
+                SocketKind socket = SocketKind.byPrefix(kind);
+                if (socket == null) {
+                    throw new IllegalArgumentException("unknown SPEC \"" + spec + "\" (expected " + SYNTAX + ")");
+                }
+                return socket.unix() ? parseUnix(socket, rest) : parseInet(socket, rest);
         }
+    }
+
+    private static Socket parseUnix(SocketKind kind, String rest) {
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException(kind.prefix + " needs a PATH or @NAME");
+        }
+        boolean isAbstract = rest.startsWith("@");
+        if (isAbstract && rest.length() == 1) {
+            throw new IllegalArgumentException(kind.prefix + " needs a NAME after @");
+        }
+        int bytes = RawText.bytes(rest).length - (isAbstract ? 1 : 0);
+        if (bytes > UNIX_NAME_MAX) {
+            throw new IllegalArgumentException(kind.prefix + (isAbstract ? " abstract name" : " path") + " is " + bytes
+                    + " bytes long; the limit is " + UNIX_NAME_MAX + ": " + rest);
+        }
+        return new Socket(kind, null, 0, rest);
     }
 
     private static File parseFile(String rest) {
@@ -113,24 +134,28 @@ sealed interface FdSpec {
         return new File(path, mode);
     }
 
-    private static TcpListen parseTcp(String rest) {
+    private static Socket parseInet(SocketKind kind, String rest) {
         int colon = rest.lastIndexOf(':');
+        if (colon < 0 && kind == SocketKind.TCP_CONNECT) {
+            throw new IllegalArgumentException(kind.prefix + " needs HOST:PORT, got \"" + rest + "\"");
+        }
         String host = colon < 0 ? "0.0.0.0" : rest.substring(0, colon);
         String port = colon < 0 ? rest : rest.substring(colon + 1);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
         if (host.isEmpty()) {
-            throw new IllegalArgumentException("tcp-listen has an empty HOST");
+            throw new IllegalArgumentException(kind.prefix + " has an empty HOST");
         }
         if (!port.matches("[0-9]{1,5}")) {
-            throw new IllegalArgumentException("tcp-listen needs a PORT number (digits 0-9), got \"" + port + "\"");
+            throw new IllegalArgumentException(kind.prefix + " needs a PORT number (digits 0-9), got \"" + port + "\"");
         }
         int p = Integer.parseInt(port);
-        if (p > 65535) {
-            throw new IllegalArgumentException("tcp-listen PORT must be 0 to 65535, got " + p);
+        if (p > 65535 || (p == 0 && kind == SocketKind.TCP_CONNECT)) {
+            throw new IllegalArgumentException(kind.prefix + " PORT must be " + (kind == SocketKind.TCP_CONNECT ? 1 : 0)
+                    + " to 65535, got " + p);
         }
-        return new TcpListen(host.toLowerCase(Locale.ROOT), p);
+        return new Socket(kind, host.toLowerCase(Locale.ROOT), p, null);
     }
 
     /**

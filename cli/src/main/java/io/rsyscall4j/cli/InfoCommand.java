@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  * first thing to run when something does not work: it shows an unresolved provider bundle and the
  * Java version it wants, and which syscalls the kernel lacks.
  */
-@Command(name = "info", description = "Show the JDK, the providers (in use and available), bundle states and kernel features.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the JDK, the providers (in use and available), bundle states and kernel features.")
 final class InfoCommand implements Callable<Integer> {
     private final RuntimeView runtime;
 

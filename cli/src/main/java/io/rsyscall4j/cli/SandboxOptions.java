@@ -67,8 +67,18 @@ final class SandboxOptions {
     @Option(names = "--gid", paramLabel = "N", description = "The gid inside (needs --unshare user; default: the caller's).")
     Long gid;
 
-    @Option(names = "--chdir", paramLabel = "DIR", description = "The program's working directory.")
+    @Option(names = "--chdir", paramLabel = "DIR", description = "The program's working directory"
+            + " (relative: to the launcher's; with a new root: absolute, in it).")
     String chdir;
+
+    /** The option that gave {@link #chdir}, for messages. */
+    private String chdirOption = "--chdir";
+
+    @Option(names = "--cwd", paramLabel = "DIR", description = "The same as --chdir.")
+    void cwd(String dir) {
+        chdir = dir;
+        chdirOption = "--cwd";
+    }
 
     private final List<String> unshareNames = new ArrayList<>();
 
@@ -154,6 +164,15 @@ final class SandboxOptions {
         }
     }
 
+    /** Whether {@code path} is a directory; true if the JDK cannot name it here (the child's chdir will tell). */
+    private static boolean isDirectory(String path) {
+        try {
+            return Files.isDirectory(Path.of(path));
+        } catch (InvalidPathException e) {
+            return true;
+        }
+    }
+
     private static void checkTarget(String what, String target) {
         if (!target.startsWith("/")) {
             throw bad(what + ": the target must be an absolute path in the new root, not " + target);
@@ -192,9 +211,12 @@ final class SandboxOptions {
             throw bad("--hostname needs a UTS namespace: add --unshare uts");
         }
         hostname = hostname == null ? null : utf8("--hostname", hostname);
-        chdir = chdir == null ? null : utf8("--chdir", chdir);
-        if (chdir != null && !chdir.startsWith("/")) {
-            throw bad("--chdir " + chdir + ": the directory must be an absolute path");
+        chdir = chdir == null ? null : utf8(chdirOption, chdir);
+        if (chdir != null && !mounts.isEmpty() && !chdir.startsWith("/")) {
+            throw bad(chdirOption + " " + chdir + ": with a new root the directory must be an absolute path in it");
+        }
+        if (chdir != null && mounts.isEmpty() && !isDirectory(chdir)) {
+            throw bad(chdirOption + " " + chdir + ": no such directory");
         }
         List<MountOp> resolved = new ArrayList<>();
         for (MountOp m : mounts) {
