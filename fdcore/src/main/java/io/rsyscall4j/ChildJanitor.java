@@ -50,6 +50,14 @@ final class ChildJanitor {
     }
 
     /**
+     * Runs the completions of {@code onExit()} futures and what users chained to them: user code
+     * that may block, so neither on the {@link ProcessWatcher}'s thread nor one thread per process.
+     */
+    static void execute(Runnable r) {
+        submit("completing a process's onExit future", r::run);
+    }
+
+    /**
      * Runs {@code action} on the cleaner's thread once {@code owner} is unreachable; it must not
      * block ({@link #submit} what may). The action must not refer to {@code owner}, or it never
      * will be. Failures are logged.

@@ -336,6 +336,12 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      *     blocked again) and can be used further
      */
     public ChildProcess exec(String path, List<String> argv, Map<String, String> env) throws IOException {
+        return exec(path, argv, env, ChildProcess.Pipes.NONE);
+    }
+
+    /** {@link #exec(String, List, Map)}, the program's streams being the JVM's ends of {@code pipes}. */
+    ChildProcess exec(String path, List<String> argv, Map<String, String> env, ChildProcess.Pipes pipes)
+            throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(argv, "argv");
         Objects.requireNonNull(env, "env");
@@ -350,7 +356,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             }
             envp.add(cString(e.getKey() + "=" + e.getValue()));
         }
-        return execC(cString(path), path, args, argv, envp);
+        return execC(cString(path), path, args, argv, envp, pipes);
     }
 
     /**
@@ -376,12 +382,12 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         for (byte[] e : env) {
             envp.add(cBytes(e, "environment entry"));
         }
-        return execC(cpath, show(path), args, shown, envp);
+        return execC(cpath, show(path), args, shown, envp, ChildProcess.Pipes.NONE);
     }
 
     /** The exec of NUL-terminated {@code cpath}, {@code args} and {@code envp}; {@code path} and {@code argv} name them. */
-    private ChildProcess execC(byte[] cpath, String path, List<byte[]> args, List<String> argv, List<byte[]> envp)
-            throws IOException {
+    private ChildProcess execC(byte[] cpath, String path, List<byte[]> args, List<String> argv, List<byte[]> envp,
+            ChildProcess.Pipes pipes) throws IOException {
         List<byte[]> candidates = candidates(cpath, envp);
         lifecycle.lock();
         try {
@@ -394,7 +400,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             ExecImage image = ExecImage.build(connection.local(), candidates, args, envp);
             try {
                 prepareForExec(image);
-                return execImage(path, argv, image);
+                return execImage(path, argv, image, pipes);
             } finally {
                 image.free();
             }
@@ -403,7 +409,8 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         }
     }
 
-    private ChildProcess execImage(String path, List<String> argv, ExecImage image) throws IOException {
+    private ChildProcess execImage(String path, List<String> argv, ExecImage image, ChildProcess.Pipes pipes)
+            throws IOException {
         state.set(State.EXECING);
         setManipulatingFdTable(true);
         ErrnoException failure = null;
@@ -431,7 +438,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         } catch (SyscallHangup success) {
             state.set(State.EXECED);
             leaveForGood();
-            return new ChildProcess(process, argv, parent);
+            return new ChildProcess(process, argv, parent, pipes);
         } catch (SyscallException | RuntimeException e) {
             // Not sent (the child was gone) or broken: the child is of no further use.
             if (state.compareAndSet(State.EXECING, State.DEAD)) {

@@ -57,6 +57,8 @@ final class ClonedChild {
     private final ReentrantReadWriteLock pidfdLock = new ReentrantReadWriteLock();
     /** Whether the pidfd is closed. Guarded by {@link #pidfdLock}. */
     private boolean released;
+    /** Whether reaping has begun: the pid may name another process soon. Guarded by {@link #pidfdLock}. */
+    private boolean reaping;
 
     /**
      * @param parent the child whose server made this one, or {@code null} when the JVM did
@@ -272,7 +274,23 @@ final class ClonedChild {
         }
     }
 
+    /**
+     * {@code query()} while the process is not reaped (its pid names it, a zombie at worst), or
+     * null once reaping has begun. Reaping waits for a query that runs.
+     */
+    <T> T beforeReaping(java.util.function.Supplier<T> query) {
+        pidfdLock.readLock().lock();
+        try {
+            return reaping ? null : query.get();
+        } finally {
+            pidfdLock.readLock().unlock();
+        }
+    }
+
     private void reapAndRelease() {
+        pidfdLock.writeLock().lock();
+        reaping = true;
+        pidfdLock.writeLock().unlock();
         int result;
         try {
             long info = stack.scratch();

@@ -179,7 +179,7 @@ public final class SignalForwarder implements AutoCloseable {
     public void forwardTo(ChildProcess program) throws IOException {
         Objects.requireNonNull(program, "program");
         deliverTo((sig, fromKernel) -> {
-            if (fromKernel && sameProcessGroup(program.pid())) {
+            if (fromKernel && sameProcessGroup((int) program.pid())) {
                 return;
             }
             program.kill(sig);

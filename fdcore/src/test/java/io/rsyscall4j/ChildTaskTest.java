@@ -416,7 +416,7 @@ class ChildTaskTest {
     @BothProviders
     void aDroppedChildProcessIsReapedWhenItEnds(String provider) throws Exception {
         ChildProcess p = Rsyscall.local(provider).clone().exec("true", List.of("true"));
-        int pid = p.pid();
+        long pid = p.pid();
         List<WeakReference<ChildProcess>> ref = List.of(new WeakReference<>(p));
         p = null;
         Kernel.gcUntilCleared(ref);

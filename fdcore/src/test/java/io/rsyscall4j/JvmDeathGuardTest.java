@@ -23,7 +23,7 @@ class JvmDeathGuardTest {
         Task local = Rsyscall.local(provider);
         ChildProcess watched = local.clone().exec("sleep", List.of("sleep", "1000"));
         ChildTask child = local.clone();
-        try (JvmDeathGuard guard = JvmDeathGuard.guard(child, watched.pid())) {
+        try (JvmDeathGuard guard = JvmDeathGuard.guard(child, (int) watched.pid())) {
             ChildProcess program = child.exec("sleep", List.of("sleep", "1000"));
             int guardian = guard.guardianPid();
             assertTrue(Files.exists(Path.of("/proc/" + guardian)), "the guardian runs");

@@ -84,7 +84,7 @@ class ProcessWatcherTest {
         ChildTask child = local.clone();
         FileDescriptor in = child.inheritFd(input).dup2(child.stdin());
         FileDescriptor out = child.inheritFd(sink).dup2(child.stdout());
-        int pid = child.exec("cat", List.of("cat")).pid();
+        int pid = (int) child.exec("cat", List.of("cat")).pid();
         java.lang.ref.Reference.reachabilityFence(in); // exec closes the fds of collected handles
         java.lang.ref.Reference.reachabilityFence(out);
         return pid;

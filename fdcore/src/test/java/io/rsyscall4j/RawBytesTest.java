@@ -53,7 +53,7 @@ class RawBytesTest {
     }
 
     @BothProviders
-    void execPassesPathArgumentsAndEnvironmentAsTheBytesGiven(String provider) throws IOException {
+    void execPassesPathArgumentsAndEnvironmentAsTheBytesGiven(String provider) throws Exception {
         Path out = dir.resolve("out");
         ChildTask child = Rsyscall.local(provider).clone();
         FileDescriptor file = child.open(out.toString(), O_WRONLY | O_CREAT, 0600);
@@ -67,7 +67,7 @@ class RawBytesTest {
     }
 
     @BothProviders
-    void rawBytesWithANulAreRefusedNamingWhich(String provider) throws IOException {
+    void rawBytesWithANulAreRefusedNamingWhich(String provider) throws Exception {
         ChildTask child = Rsyscall.local(provider).clone();
         try {
             byte[] nul = {'a', 0, 'b'};

@@ -46,7 +46,12 @@ final class Sandboxes {
             } finally {
                 pipe.write().close();
             }
-            int status = p.waitFor();
+            int status;
+            try {
+                status = p.waitFor();
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException("waiting for " + argv[0]);
+            }
             String out = readAvailable(pipe.read());
             pipe.read().close();
             return new Output(status, out);

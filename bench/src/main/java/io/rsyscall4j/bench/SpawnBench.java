@@ -37,7 +37,7 @@ public class SpawnBench {
     private final List<FileDescriptor> extra = new ArrayList<>();
 
     @Setup
-    public void setUp() throws IOException {
+    public void setUp() throws IOException, InterruptedException {
         local = Rsyscall.local(provider);
         for (int i = 0; i < 3; i++) {
             extra.add(local.open("/dev/null", OpenFlags.O_RDONLY));
@@ -60,7 +60,7 @@ public class SpawnBench {
     }
 
     @Benchmark
-    public int childTask() throws IOException {
+    public int childTask() throws IOException, InterruptedException {
         return spawn("/bin/true", List.of("true"));
     }
 
@@ -69,7 +69,7 @@ public class SpawnBench {
         return new ProcessBuilder("/bin/true").start().waitFor();
     }
 
-    private int spawn(String path, List<String> argv) throws IOException {
+    private int spawn(String path, List<String> argv) throws IOException, InterruptedException {
         ChildTask child = local.clone();
         // The child's handles must stay reachable until the exec: exec first closes every fd whose
         // handles were garbage-collected, and a handle dropped right away may be collected already.

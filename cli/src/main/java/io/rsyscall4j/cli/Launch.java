@@ -37,12 +37,25 @@ final class Launch {
 
     /** A program running, and the guard that kills it if the JVM dies first. */
     record Started(ChildProcess program, JvmDeathGuard guard) {
-        /** Waits for the program to end; returns its status (128 + signal if killed). */
+        /**
+         * Waits for the program to end; returns its status (128 + signal if killed). Not
+         * interruptible: the launcher lives as long as its program (signals go to the program).
+         */
         int waitFor() throws IOException {
+            boolean interrupted = false;
             try {
-                return program.waitFor();
+                while (true) {
+                    try {
+                        return program.waitFor();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
             } finally {
                 guard.close();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }

@@ -123,7 +123,7 @@ final class LocalTaskScenarios {
             // may still be closing the close-on-exec fds when exec is seen, so wait for the result.
             java.util.Map<Integer, String> expected = new java.util.TreeMap<>(java.util.Map.of(
                     0, Kernel.fdTarget(0), 1, Kernel.fdTarget(1), 2, Kernel.fdTarget(2), 3, pipeTarget));
-            Await.until("the program's fds, as the kernel lists them", () -> Kernel.fds(program.pid()), expected);
+            Await.until("the program's fds, as the kernel lists them", () -> Kernel.fds((int) program.pid()), expected);
         } finally {
             program.kill(9);
         }
