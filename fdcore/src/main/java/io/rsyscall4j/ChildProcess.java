@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A program a child task exec'd ({@link ChildTask#exec}): a
+ * A program a child task exec'd ({@link ChildTask#exec}, {@link Command#start}): a
  * {@link java.lang.Process} with the JDK's semantics, whose signals go through a pidfd (never to a
  * reused pid).
  *
@@ -35,7 +35,7 @@ import java.util.concurrent.TimeoutException;
  * {@link JvmDeathGuard} covers those too.
  *
  * <p>Its streams are those of {@link ProcessBuilder.Redirect#PIPE} redirects made by
- * a {@code Command} (to come); a program exec'd by {@link ChildTask#exec} has none (its stdio is what the child
+ * {@link Command}; a program exec'd by {@link ChildTask#exec} has none (its stdio is what the child
  * task set up): then, as for the JDK's other redirects, {@link #getInputStream} is empty and
  * {@link #getOutputStream} refuses writes.
  */
