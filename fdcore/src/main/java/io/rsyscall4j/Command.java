@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,14 @@ import java.util.TreeMap;
  * {@link #output()} runs the program and collects its status, stdout and stderr in one call, as
  * Rust's {@code Command::output} does.
  *
+ * <p>And a sandbox, as bubblewrap makes one: {@link #unshare} starts the program in new
+ * namespaces, {@link #hostname}, {@link #user}, {@link #noNewPrivs} and
+ * {@link #dropCapabilities} set it up, and {@link #beforeExec} runs any further step (mounts, say)
+ * on the child task before the program replaces it. The steps run in this order: the clone in the
+ * namespaces, the user namespace's id maps, the hostname, umask, session and limits, the
+ * {@code beforeExec} steps, the switch of ids, the working directory, no-new-privs, then the
+ * capabilities are dropped.
+ *
  * <p>By default, as with {@code ProcessBuilder}, the program's stdin, stdout and stderr are pipes
  * to the JVM ({@link ChildProcess#getOutputStream}, {@link ChildProcess#getInputStream},
  * {@link ChildProcess#getErrorStream}), its environment is the JVM's and its working directory the
@@ -33,15 +42,29 @@ import java.util.TreeMap;
  * <p>Not thread-safe: a builder, like {@code ProcessBuilder}; each {@code start()} is independent.
  */
 public final class Command {
+    // Launch reads the package-private fields.
     private List<String> command;
     private Map<String, String> environment;
     private Path directory;
     private final Redirect[] redirects = {Redirect.PIPE, Redirect.PIPE, Redirect.PIPE};
     private boolean redirectErrorStream;
-    private final TreeMap<Integer, FileDescriptor> fds = new TreeMap<>();
-    private Integer umask;
-    private boolean newSession;
-    private final EnumMap<Rlimit, long[]> rlimits = new EnumMap<>(Rlimit.class);
+    final TreeMap<Integer, FileDescriptor> fds = new TreeMap<>();
+    Integer umask;
+    boolean newSession;
+    final EnumMap<Rlimit, long[]> rlimits = new EnumMap<>(Rlimit.class);
+    final EnumSet<CloneFlag> namespaces = EnumSet.noneOf(CloneFlag.class);
+    String hostname;
+    long[] ids;
+    boolean noNewPrivs;
+    boolean dropCapabilities;
+    final List<Setup> beforeExec = new ArrayList<>();
+
+    /** A step run on the child task before it execs the program ({@link #beforeExec}). */
+    @FunctionalInterface
+    public interface Setup {
+        /** Acts on {@code child}, which has not exec'd yet; an exception stops the start. */
+        void setUp(ChildTask child) throws IOException;
+    }
 
     private Command(List<String> command) {
         this.command = command;
@@ -234,6 +257,83 @@ public final class Command {
         return this;
     }
 
+    /**
+     * Starts the program in new namespaces of these kinds ({@link CloneFlag#NEWUSER},
+     * {@code NEWNS}, {@code NEWNET}, {@code NEWPID}, {@code NEWUTS}, {@code NEWIPC},
+     * {@code NEWCGROUP}; added to those given before). In a new user namespace the program's uid
+     * and gid are the caller's own unless {@link #user} says otherwise, mapped onto the caller's;
+     * in a new network namespace {@code lo} is up; in a new pid namespace the program is pid 1.
+     *
+     * @throws IllegalArgumentException {@link CloneFlag#FILES}, which is not a namespace
+     */
+    public Command unshare(CloneFlag... kinds) {
+        for (CloneFlag f : kinds) {
+            if (!Objects.requireNonNull(f, "namespace").isNamespace()) {
+                throw new IllegalArgumentException(f + " is not a namespace: a program gets its own fd table anyway");
+            }
+        }
+        namespaces.addAll(Arrays.asList(kinds));
+        return this;
+    }
+
+    /**
+     * Sets the program's host name ({@code sethostname(2)}); the program must be in a new UTS
+     * namespace ({@code unshare(CloneFlag.NEWUTS)}), or {@code start} refuses.
+     */
+    public Command hostname(String name) {
+        this.hostname = Objects.requireNonNull(name, "name");
+        return this;
+    }
+
+    /**
+     * Runs the program with real, effective and saved uid {@code uid}, gid {@code gid} and
+     * exactly the supplementary {@code groups}. In a new user namespace these are the ids inside,
+     * mapped onto the caller's, and {@code groups} must be empty (the kernel denies
+     * {@code setgroups(2)} there); otherwise the child calls {@code setgroups}, {@code setresgid}
+     * and {@code setresuid}, which needs {@code CAP_SETUID} and {@code CAP_SETGID} (a launcher
+     * running as root starting a program as a service user, say).
+     */
+    public Command user(long uid, long gid, long... groups) {
+        long[] all = new long[2 + groups.length];
+        all[0] = uid;
+        all[1] = gid;
+        System.arraycopy(groups, 0, all, 2, groups.length);
+        for (long id : all) {
+            if (id < 0 || id > 0xFFFF_FFFEL) {
+                throw new IllegalArgumentException("id " + id + " is not a Linux uid or gid (0 to 4294967294)");
+            }
+        }
+        this.ids = all;
+        return this;
+    }
+
+    /** Sets {@code PR_SET_NO_NEW_PRIVS}: the program can gain no privileges through exec (setuid bits ignored). */
+    public Command noNewPrivs() {
+        this.noNewPrivs = true;
+        return this;
+    }
+
+    /**
+     * Starts the program with no capabilities, even as root: the bounding set emptied before any
+     * switch of ids (where the child holds {@code CAP_SETPCAP}), then the ambient, effective,
+     * permitted and inheritable sets.
+     */
+    public Command dropCapabilities() {
+        this.dropCapabilities = true;
+        return this;
+    }
+
+    /**
+     * Adds a step run on the child task before the program is exec'd, after the namespaces, the
+     * hostname and the limits are set up (e.g. {@code child -> child.mountTmpfs("/tmp", "")} in a
+     * {@code NEWUSER}, {@code NEWNS} sandbox). Steps run in the JVM, in the order added, at each
+     * start; an exception from one ends the child and propagates: nothing is started.
+     */
+    public Command beforeExec(Setup step) {
+        beforeExec.add(Objects.requireNonNull(step, "step"));
+        return this;
+    }
+
     /** Starts the program in a fresh child of the JVM ({@link Rsyscall#local()}). */
     public ChildProcess start() throws IOException {
         return start(Rsyscall.local());
@@ -283,20 +383,8 @@ public final class Command {
         return redirects[stream];
     }
 
-    Map<Integer, FileDescriptor> fds() {
-        return fds;
-    }
-
-    Integer umaskValue() {
-        return umask;
-    }
-
-    boolean session() {
-        return newSession;
-    }
-
-    Map<Rlimit, long[]> limits() {
-        return rlimits;
+    CloneFlag[] namespaces() {
+        return namespaces.toArray(CloneFlag[]::new);
     }
 
     private static Redirect writable(Redirect destination) {

@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
@@ -251,18 +252,7 @@ abstract class ConfinedTask extends Task {
      */
     public void dropCapabilities() throws IOException {
         whileAlive("dropCapabilities", () -> {
-            for (int cap = 0; cap <= Linux.CAP_LAST_CAP; cap++) {
-                try {
-                    sysif().syscall(Sys.PRCTL, Linux.PR_CAPBSET_DROP, cap, 0, 0, 0);
-                } catch (ErrnoException e) {
-                    if (e.errno() != 22 && e.errno() != 1) { // EINVAL: unknown cap; EPERM: no CAP_SETPCAP
-                        throw e;
-                    }
-                    if (e.errno() == 1) {
-                        break;
-                    }
-                }
-            }
+            dropBoundingSet();
             sysif().syscall(Sys.PRCTL, Linux.PR_CAP_AMBIENT, Linux.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
             byte[] hd = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
                     .putInt(Linux.LINUX_CAPABILITY_VERSION_3).putInt(0).array(); // header, then 24 bytes of zero sets
@@ -272,6 +262,25 @@ abstract class ConfinedTask extends Task {
             }
             return null;
         });
+    }
+
+    /**
+     * Empties the capability bounding set, as far as the child may ({@code CAP_SETPCAP}): it
+     * stays empty across a later switch of ids, which leaves no right to drop it.
+     */
+    void dropBoundingSet() throws IOException {
+        for (int cap = 0; cap <= Linux.CAP_LAST_CAP; cap++) {
+            try {
+                sysif().syscall(Sys.PRCTL, Linux.PR_CAPBSET_DROP, cap, 0, 0, 0);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EPERM) {
+                    return;
+                }
+                if (e.errno() != Errno.EINVAL) { // a capability this kernel does not know
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

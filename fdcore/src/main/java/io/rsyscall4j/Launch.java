@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,8 @@ final class Launch {
     private static Started launch(Command c, Task parent, boolean emptyStdin) throws IOException {
         List<String> argv = checkedArgv(c.argv());
         Map<String, String> env = checkedEnv(c.env());
-        Map<Integer, FileDescriptor> given = c.fds();
+        checkSandbox(c);
+        Map<Integer, FileDescriptor> given = c.fds;
         for (Map.Entry<Integer, FileDescriptor> e : given.entrySet()) {
             if (!e.getValue().isValid()) {
                 throw new IllegalArgumentException("fd " + e.getKey() + ": its source " + e.getValue() + " is invalid");
@@ -72,11 +74,11 @@ final class Launch {
                 }
             }
             requests.putAll(given);
-            ChildTask child = parent.clone();
+            ChildTask child = parent.clone(c.namespaces());
             ChildProcess process;
             try {
                 placeFds(child, requests, errToOut);
-                setUp(child, c);
+                setUp(parent, child, c);
                 process = child.exec(argv.get(0), argv, env, new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]));
             } catch (IOException | RuntimeException | Error e) {
                 if (child.state() == ChildTask.State.ALIVE) {
@@ -94,7 +96,7 @@ final class Launch {
             // The child has its copies (or is gone): the parent's must go, or no EOF ever comes.
             List<FileDescriptor> all = new ArrayList<>(childEnds);
             if (!started) {
-                all.addAll(java.util.Arrays.asList(pipes));
+                all.addAll(Arrays.asList(pipes));
             }
             for (FileDescriptor fd : all) {
                 if (fd != null) {
@@ -198,20 +200,58 @@ final class Launch {
         return child.adopt(madeIn, "move fd", Integer.toString(fd.number()), (int) n)[0];
     }
 
-    /** umask, session, limits, then the directory, in the child. */
-    private static void setUp(ChildTask child, Command c) throws IOException {
-        if (c.umaskValue() != null) {
-            child.sysif().syscall(Sys.UMASK, c.umaskValue());
+    /** Refuses, before anything is made, a sandbox the namespaces asked for cannot give. */
+    private static void checkSandbox(Command c) {
+        if (c.hostname != null && !c.namespaces.contains(CloneFlag.NEWUTS)) {
+            throw new IllegalStateException("hostname " + c.hostname
+                    + " needs a UTS namespace of the program's own: add unshare(CloneFlag.NEWUTS)");
         }
-        if (c.session()) {
+        long[] ids = c.ids;
+        if (ids != null && ids.length > 2 && c.namespaces.contains(CloneFlag.NEWUSER)) {
+            throw new IllegalStateException("supplementary groups can't be set in a new user namespace:"
+                    + " the kernel denies setgroups(2) there unless the JVM writes the maps");
+        }
+    }
+
+    /** The child's set up, in {@link Command}'s order. */
+    private static void setUp(Task parent, ChildTask child, Command c) throws IOException {
+        long[] ids = c.ids;
+        if (c.namespaces.contains(CloneFlag.NEWUSER)) {
+            child.mapUser(ids != null ? ids[0] : parent.sysif().syscall(Sys.GETEUID),
+                    ids != null ? ids[1] : parent.sysif().syscall(Sys.GETEGID));
+        }
+        if (c.hostname != null) {
+            child.sethostname(c.hostname);
+        }
+        if (c.umask != null) {
+            child.sysif().syscall(Sys.UMASK, c.umask);
+        }
+        if (c.newSession) {
             child.sysif().syscall(Sys.SETSID);
         }
-        for (Map.Entry<Rlimit, long[]> e : c.limits().entrySet()) {
+        for (Map.Entry<Rlimit, long[]> e : c.rlimits.entrySet()) {
             child.setrlimit(e.getKey(), e.getValue()[0], e.getValue()[1]);
+        }
+        for (Command.Setup step : c.beforeExec) {
+            step.setUp(child);
+        }
+        if (ids != null && !c.namespaces.contains(CloneFlag.NEWUSER)) {
+            if (c.dropCapabilities) {
+                child.dropBoundingSet(); // while it still may
+            }
+            child.setgroups(Arrays.copyOfRange(ids, 2, ids.length));
+            child.setresgid(ids[1], ids[1], ids[1]);
+            child.setresuid(ids[0], ids[0], ids[0]);
         }
         Path dir = c.directory();
         if (dir != null) {
             child.chdir(dir.toString());
+        }
+        if (c.noNewPrivs) {
+            child.noNewPrivs();
+        }
+        if (c.dropCapabilities) {
+            child.dropCapabilities();
         }
     }
 
