@@ -35,14 +35,21 @@ final class ChildTestSupport {
         throw new AssertionError("expected the ffm and jna providers on the test path, found " + all);
     }
 
-    /** Fd number -> link target, as /proc/{pid}/fd shows the table of that process. */
+    /**
+     * Fd number -> link target, as /proc/{pid}/fd shows the table of that process, less the
+     * listing's own directory fds (the JDK opens the directory and dups it, at whatever numbers
+     * are free at that moment, so they would differ from one snapshot to the next).
+     */
     static Map<Integer, String> fds(long pid) {
         Map<Integer, String> out = new TreeMap<>();
         Path dir = Path.of("/proc/" + pid + "/fd");
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 try {
-                    out.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (!target.equals(dir.toString())) {
+                        out.put(Integer.parseInt(p.getFileName().toString()), target);
+                    }
                 } catch (IOException closedMeanwhile) {
                     // the fd went away while listing (e.g. the listing's own directory fd)
                 }
