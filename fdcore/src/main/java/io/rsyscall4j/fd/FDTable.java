@@ -1,10 +1,6 @@
 package io.rsyscall4j.fd;
 
-import io.rsyscall4j.api.ErrnoException;
-import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
-import io.rsyscall4j.api.SyscallHangup;
-import io.rsyscall4j.api.SyscallSendError;
 import io.rsyscall4j.fd.internal.FdInternals;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -12,12 +8,9 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.WeakHashMap;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -41,7 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * be closed through any live one, and, for a table copied from a parent, the parent's handles at the
  * time of the copy ({@link FileDescriptorTask#inheritFd}).
  *
- * <p>Thread-safe: one lock per table guards its maps; syscalls are made outside it.
+ * <p>Thread-safe: one lock per table guards its maps; syscalls are made outside it. This class
+ * tracks; closing what nobody owns is {@code FdCloser}'s job, moving a task to a fresh table
+ * {@code TableSwitch}'s.
  */
 public final class FDTable {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
@@ -51,18 +46,13 @@ public final class FDTable {
     private final int creatorPid;
     final ReentrantLock lock = new ReentrantLock();
     /** rsyscall's {@code near_to_handles}. */
-    private final Map<Integer, FdEntry> nearToHandles = new HashMap<>();
+    final Map<Integer, FdEntry> nearToHandles = new HashMap<>();
     /** The numbers whose entries are unowned, so GC finds them without scanning every entry. */
-    private final BitSet unowned = new BitSet();
-    private final List<WeakReference<FileDescriptorTask>> tasks = new ArrayList<>();
+    final BitSet unowned = new BitSet();
+    final List<WeakReference<FileDescriptorTask>> tasks = new ArrayList<>();
     /** Handles of the parent table (and its ancestors) when this table was copied from it. */
     private Map<HandleState, Boolean> inherited = new WeakHashMap<>();
-    /** GC batches being closed right now, by ticket, so {@link #awaitGcBatches} can wait for them. */
-    private final TreeSet<Long> batchesInFlight = new TreeSet<>();
-    private final Condition batchDone = lock.newCondition();
-    private long nextTicket;
-    /** Counts put-backs, so a waiter can tell that an in-flight batch handed fds back. */
-    private long putBacks;
+    private final FdCloser closer = new FdCloser(this);
 
     static {
         FdInternals.install(new Internals());
@@ -146,49 +136,22 @@ public final class FDTable {
 
     /**
      * Closes every fd of this table that no handle owns any more, through some live task of the
-     * table (rsyscall's {@code run_gc}). If a close through one task cannot be sent (the task is
-     * gone), the fds go back to the table and the next live task is tried; a close that hangs up
-     * (sent, and perhaps run) is not retried. Does nothing if no task is usable.
+     * table (rsyscall's {@code run_gc}); see {@link FdCloser#runGc}.
      *
-     * @throws IOException the first errno a {@code close} returned; those fds are gone from
-     *     tracking all the same (a failed close is never retried: on Linux the fd is released anyway)
+     * @throws IOException the first errno a {@code close} returned
      */
     void runGc() throws IOException {
-        List<FileDescriptorTask> failed = new ArrayList<>();
-        IOException first = null;
-        for (;;) {
-            FileDescriptorTask task = taskInTable(failed);
-            if (task == null) {
-                break;
-            }
-            CloseOutcome outcome = closeUnowned(task);
-            first = merge(first, outcome.error);
-            if (!outcome.hungUp) {
-                break;
-            }
-            failed.add(task);
-        }
-        if (first != null) {
-            throw first;
-        }
+        closer.runGc();
     }
 
     /**
      * Closes every fd of this table that no handle owns, through {@code task} (rsyscall's
-     * {@code gc_using_task}). A close that cannot be sent puts its fds back for another task.
+     * {@code gc_using_task}); see {@link FdCloser#gcUsingTask}.
      *
-     * @throws FDTableMismatchException {@code task} is not in this table
      * @throws IOException the first errno a {@code close} returned
      */
     void gcUsingTask(FileDescriptorTask task) throws IOException {
-        if (task.fdTable() != this) {
-            throw new FDTableMismatchException("can't GC " + this + " through " + task
-                    + ": that task is in " + task.fdTable());
-        }
-        CloseOutcome outcome = closeUnowned(task);
-        if (outcome.error != null) {
-            throw outcome.error;
-        }
+        closer.gcUsingTask(task);
     }
 
     @Override
@@ -386,183 +349,18 @@ public final class FDTable {
         return false;
     }
 
-    /**
-     * Moves {@code task} into a fresh table copied from this one (rsyscall's
-     * {@code _make_fresh_fd_table}): the fresh table owns exactly {@code task}'s handles, at the
-     * same numbers; this table keeps them too until {@link #dropTaskStates} (the kernel copy has
-     * not happened yet, and until it has, this table must not close them).
-     */
-    static FDTable switchToFresh(FileDescriptorTask task) {
-        FDTable old = lockTableOf(task);
-        try {
-            FDTable fresh = new FDTable(task.pid(), old);
-            for (HandleState s : task.membership.fdHandles) {
-                fresh.nearToHandles.computeIfAbsent(s.number, n -> new FdEntry()).handles.add(s);
-            }
-            fresh.tasks.add(new WeakReference<>(task));
-            task.membership.fdTable = fresh;
-            LOG.log(Level.DEBUG, "{0}: moved {1} handles from {2} to fresh {3}", task, task.membership.fdHandles.size(),
-                    old, fresh);
-            return fresh;
-        } finally {
-            old.lock.unlock();
-        }
+    /** Closes one number the caller took responsibility for; see {@link FdCloser#closeTakenNumber}. */
+    void closeTakenNumber(FileDescriptorTask task, int number) throws SyscallException {
+        closer.closeTakenNumber(task, number);
     }
 
-    /**
-     * Takes every handle of {@code task} (which has left this table) out of this table; numbers
-     * left without handles become unowned, for {@link #runGc}. Returns how many became unowned.
-     */
-    int dropTaskStates(FileDescriptorTask task) {
-        lock.lock();
-        try {
-            int freed = 0;
-            for (Map.Entry<Integer, FdEntry> me : nearToHandles.entrySet()) {
-                FdEntry e = me.getValue();
-                if (e.handles.removeIf(s -> s.member == task.membership) && e.isUnowned()) {
-                    unowned.set(me.getKey());
-                    freed++;
-                }
-            }
-            return freed;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Undoes {@link #switchToFresh} after the kernel refused to copy the table: {@code task} is back
-     * in this table; handles it lost meanwhile (invalidated or collected while in {@code fresh}) are
-     * taken out of this table too.
-     */
-    void revertSwitch(FileDescriptorTask task, FDTable fresh) {
-        lock.lock();
-        try {
-            fresh.lock.lock();
-            try {
-                task.membership.fdTable = this;
-            } finally {
-                fresh.lock.unlock();
-            }
-            for (Map.Entry<Integer, FdEntry> me : nearToHandles.entrySet()) {
-                FdEntry e = me.getValue();
-                if (e.handles.removeIf(s -> s.member == task.membership && !s.valid) && e.isUnowned()) {
-                    unowned.set(me.getKey());
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    // ---- closing ----
-
-    /** The outcome of closing a batch of numbers through one task. */
-    private record CloseOutcome(boolean hungUp, IOException error) {
-        static final CloseOutcome NOTHING = new CloseOutcome(false, null);
-    }
-
-    /**
-     * The first live task of this table that is not changing tables (rsyscall's
-     * {@code _get_task_in_table}), skipping {@code exclude}; forgets collected tasks.
-     */
-    FileDescriptorTask taskInTable(List<FileDescriptorTask> exclude) {
-        lock.lock();
-        try {
-            for (Iterator<WeakReference<FileDescriptorTask>> it = tasks.iterator(); it.hasNext(); ) {
-                FileDescriptorTask t = it.next().get();
-                if (t == null) {
-                    it.remove();
-                } else if (t.fdTable() == this && !t.isManipulatingFdTable() && !containsIdentity(exclude, t)) {
-                    return t;
-                }
-            }
-            return null;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-
-    /** Takes responsibility for every unowned fd, then closes them through {@code task}. */
-    private CloseOutcome closeUnowned(FileDescriptorTask task) {
-        int[] taken;
-        long ticket;
-        lock.lock();
-        try {
-            if (unowned.isEmpty()) {
-                return CloseOutcome.NOTHING;
-            }
-            taken = new int[unowned.cardinality()];
-            int count = 0;
-            for (int n = unowned.nextSetBit(0); n >= 0; n = unowned.nextSetBit(n + 1)) {
-                // One map operation per number: an unowned mark whose entry has been claimed
-                // again since (a new handle at that number) is rare, and put back.
-                FdEntry e = nearToHandles.remove(n);
-                if (e == null) {
-                    continue;
-                }
-                if (!e.isUnowned()) {
-                    nearToHandles.put(n, e);
-                    continue;
-                }
-                forgetInheritedLocked(n);
-                taken[count++] = n;
-            }
-            unowned.clear();
-            if (count == 0) {
-                return CloseOutcome.NOTHING;
-            }
-            if (count < taken.length) {
-                taken = java.util.Arrays.copyOf(taken, count);
-            }
-            ticket = ++nextTicket;
-            batchesInFlight.add(ticket);
-        } finally {
-            lock.unlock();
-        }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "gc for {0}: closing {1} fds {2} through {3}", this, taken.length,
-                    ranges(taken), task);
-        }
-        try {
-            return closeTaken(task, taken);
-        } finally {
-            lock.lock();
-            try {
-                batchesInFlight.remove(ticket);
-                batchDone.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    /**
-     * Waits until every GC batch that was being closed when this was called has finished, so that
-     * a {@code runFdTableGc} that found its garbage already taken by the reaper still returns only
-     * once that garbage is closed. Returns the put-back count seen at the end.
-     */
+    /** Waits for the GC batches in flight; see {@link FdCloser#awaitGcBatches}. */
     long awaitGcBatches() {
-        lock.lock();
-        try {
-            long upTo = nextTicket;
-            while (!batchesInFlight.isEmpty() && batchesInFlight.first() <= upTo) {
-                batchDone.awaitUninterruptibly();
-            }
-            return putBacks;
-        } finally {
-            lock.unlock();
-        }
+        return closer.awaitGcBatches();
     }
 
     long putBackCount() {
-        lock.lock();
-        try {
-            return putBacks;
-        } finally {
-            lock.unlock();
-        }
+        return closer.putBackCount();
     }
 
     /**
@@ -601,149 +399,7 @@ public final class FDTable {
         return count;
     }
 
-    /**
-     * Closes {@code numbers} (sorted, all taken by the caller) through {@code task}: runs of
-     * consecutive numbers with one {@code close_range}, others with {@code close}. On a send error
-     * the numbers not yet closed go back to the table; on a hangup those of the call that hung up
-     * are forgotten (it may have run) and the later ones go back. Either way the task moves to the
-     * end of the task list so the next GC tries a live one first.
-     */
-    private CloseOutcome closeTaken(FileDescriptorTask task, int[] numbers) {
-        IOException first = null;
-        int i = 0;
-        while (i < numbers.length) {
-            int j = i;
-            while (j + 1 < numbers.length && numbers[j + 1] == numbers[j] + 1) {
-                j++;
-            }
-            if (j > i) {
-                try {
-                    if (CloseRange.close(task.sysif(), numbers[i], numbers[j])) {
-                        i = j + 1;
-                        continue;
-                    }
-                    // No close_range: closing one by one below is not a retry.
-                } catch (SyscallSendError e) {
-                    putBack(task, numbers, i, e);
-                    return new CloseOutcome(true, first);
-                } catch (SyscallHangup e) {
-                    forgetMaybeClosed(task, numbers, i, j, e);
-                    putBack(task, numbers, j + 1, e);
-                    return new CloseOutcome(true, first);
-                } catch (ErrnoException e) {
-                    first = merge(first, e.withSubject(numbers[i] + ".." + numbers[j]));
-                    i = j + 1;
-                    continue;
-                } catch (SyscallException e) {
-                    first = merge(first, e);
-                    i = j + 1;
-                    continue;
-                }
-            }
-            for (int k = i; k <= j; k++) {
-                try {
-                    task.sysif().syscall(Sys.CLOSE, numbers[k]);
-                } catch (SyscallSendError e) {
-                    putBack(task, numbers, k, e);
-                    return new CloseOutcome(true, first);
-                } catch (SyscallHangup e) {
-                    forgetMaybeClosed(task, numbers, k, k, e);
-                    putBack(task, numbers, k + 1, e);
-                    return new CloseOutcome(true, first);
-                } catch (SyscallException e) {
-                    first = merge(first, e);
-                }
-            }
-            i = j + 1;
-        }
-        return new CloseOutcome(false, first);
-    }
 
-    /**
-     * Closes one number the caller took responsibility for (after removing its last handle, or
-     * ending its last borrow) through {@code task}, as rsyscall's {@code _close_fd}: a send error
-     * (the close certainly did not run) puts the number back and asks the reaper to close it
-     * through another task; a hangup (it may have run) forgets it; an errno is thrown (the fd is
-     * released all the same: close is never retried).
-     */
-    void closeTakenNumber(FileDescriptorTask task, int number) throws SyscallException {
-        try {
-            task.sysif().syscall(Sys.CLOSE, number);
-            if (LOG.isLoggable(Level.DEBUG)) {
-                LOG.log(Level.DEBUG, "{0}: closed fd {1} in {2}", task, number, this);
-            }
-        } catch (SyscallSendError e) {
-            putBack(task, new int[] {number}, 0, e);
-            Reaper.requestGc(this);
-        } catch (SyscallHangup e) {
-            forgetMaybeClosed(task, new int[] {number}, 0, 0, e);
-        }
-    }
-
-    /**
-     * A close of {@code numbers[from..to]} hung up: the task died after the request was sent and
-     * read, so the close may have run — and then the numbers are free, perhaps already reused by
-     * another task of this table for another file. Closing them again could close that file: they
-     * are not retried (close never is), only forgotten. If the close did not run, the fds stay open
-     * in this table: a leak, the lesser harm. (rsyscall puts them back for another task; a close
-     * that certainly did not run, a {@link SyscallSendError}, still is.)
-     */
-    private void forgetMaybeClosed(FileDescriptorTask task, int[] numbers, int from, int to, SyscallHangup why) {
-        LOG.log(Level.WARNING, "rsyscall4j: {0} died while closing fd {1} of {2} ({3}); the close may have run, so"
-                + " it is not retried; if it did not run, the fd stays open", task,
-                from == to ? String.valueOf(numbers[from]) : numbers[from] + ".." + numbers[to], this, why.getMessage());
-    }
-
-    private void putBack(FileDescriptorTask task, int[] numbers, int from, SyscallException why) {
-        lock.lock();
-        try {
-            putBacks++;
-            for (int k = from; k < numbers.length; k++) {
-                int n = numbers[k];
-                if (nearToHandles.containsKey(n)) {
-                    // The close did happen (the task died after running it) and the kernel has
-                    // already reused the number for a file someone registered: not ours to close.
-                    LOG.log(Level.DEBUG, "{0}: fd {1} was reopened before its close through {2} was confirmed;"
-                            + " not putting it back", this, n, task);
-                } else {
-                    nearToHandles.put(n, new FdEntry());
-                    unowned.set(n);
-                }
-            }
-            // Try live tasks first next time.
-            for (Iterator<WeakReference<FileDescriptorTask>> it = tasks.iterator(); it.hasNext(); ) {
-                WeakReference<FileDescriptorTask> ref = it.next();
-                if (ref.get() == task) {
-                    it.remove();
-                    tasks.add(ref);
-                    break;
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        LOG.log(Level.DEBUG, "{0}: closing {1} fds through {2} failed ({3}); put back for another task",
-                this, numbers.length - from, task, why.getMessage());
-    }
-
-    private static IOException merge(IOException first, IOException next) {
-        if (first == null) {
-            return next;
-        }
-        if (next != null && next != first) {
-            first.addSuppressed(next);
-        }
-        return first;
-    }
-
-    private static boolean containsIdentity(List<FileDescriptorTask> list, FileDescriptorTask t) {
-        for (FileDescriptorTask x : list) {
-            if (x == t) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     static void logCollected(HandleState s, Removal removal) {
         if (removal != Removal.WAS_INVALID && LOG.isLoggable(Level.DEBUG)) {
@@ -752,24 +408,4 @@ public final class FDTable {
         }
     }
 
-    /** "3..9, 12" for logs: 10,000 numbers in a row should not make a 60 kB log line. */
-    static String ranges(int[] sorted) {
-        StringBuilder sb = new StringBuilder();
-        int i = 0;
-        while (i < sorted.length) {
-            int j = i;
-            while (j + 1 < sorted.length && sorted[j + 1] == sorted[j] + 1) {
-                j++;
-            }
-            if (sb.length() > 0) {
-                sb.append(", ");
-            }
-            sb.append(sorted[i]);
-            if (j > i) {
-                sb.append("..").append(sorted[j]);
-            }
-            i = j + 1;
-        }
-        return sb.toString();
-    }
 }

@@ -284,7 +284,7 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
      * too, until {@link #leaveFdTable}, so nobody closes them there before the kernel has copied them.
      */
     protected final FDTable makeFreshFdTable() {
-        return FDTable.switchToFresh(this);
+        return TableSwitch.switchToFresh(this);
     }
 
     /**
@@ -293,7 +293,7 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
      * only this task owned. Closing errors are logged (the move itself succeeded).
      */
     protected final void leaveFdTable(FDTable old) {
-        int freed = old.dropTaskStates(this);
+        int freed = TableSwitch.dropTaskStates(old, this);
         LOG.log(Level.DEBUG, "{0}: left {1}; {2} fds there had no other handles", this, old, freed);
         try {
             old.runGc();
@@ -335,7 +335,7 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
             unshared = true;
         } finally {
             if (!unshared) {
-                old.revertSwitch(this, fresh);
+                TableSwitch.revertSwitch(old, this, fresh);
                 membership.manipulating = false;
             }
         }
