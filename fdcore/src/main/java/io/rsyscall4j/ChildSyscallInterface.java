@@ -509,6 +509,12 @@ final class ChildSyscallInterface implements SyscallInterface {
         local.readMemory(address, dst, off, len);
     }
 
+    /** Memory of the child is the JVM's memory ({@code CLONE_VM}). */
+    @Override
+    public long bufferAddress(java.nio.ByteBuffer buffer) {
+        return local.bufferAddress(buffer);
+    }
+
     @Override
     public String provider() {
         return "child(" + local.provider() + ")";

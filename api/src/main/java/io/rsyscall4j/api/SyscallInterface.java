@@ -1,5 +1,7 @@
 package io.rsyscall4j.api;
 
+import java.nio.ByteBuffer;
+
 /**
  * Makes syscalls in one task, and moves bytes to and from that task's address space: the provider
  * SPI, which providers implement and fdcore calls; not API for applications.
@@ -43,6 +45,18 @@ public interface SyscallInterface {
      * {@code off}. Provider SPI: an address that is not mapped readable may crash the JVM.
      */
     void readMemory(long address, byte[] dst, int off, int len);
+
+    /**
+     * The address, in the task's memory, of element 0 of the direct buffer {@code buffer}, or -1 if
+     * the task cannot reach it (a heap buffer, or memory the task does not share). Provider SPI: it
+     * lets fdcore pass a direct buffer's memory to {@code read(2)} and {@code write(2)} without a
+     * copy; the caller keeps the buffer reachable until the syscall returns.
+     *
+     * <p>The default is -1, so a provider that cannot tell makes fdcore copy through scratch memory.
+     */
+    default long bufferAddress(ByteBuffer buffer) {
+        return -1;
+    }
 
     /**
      * Calls the native function at {@code address} with up to six {@code long} arguments (SysV

@@ -73,6 +73,13 @@ final class DelegatingSyscallInterface implements SyscallInterface {
         }
     }
 
+    /** Any provider's answer holds for all: they all run in this process. None: copy (-1). */
+    @Override
+    public long bufferAddress(java.nio.ByteBuffer buffer) {
+        SyscallInterface provider = current.get();
+        return provider == null ? -1 : provider.bufferAddress(buffer);
+    }
+
     @Override
     public long callFunction(long address, long... args) {
         return required("callFunction").callFunction(address, args);

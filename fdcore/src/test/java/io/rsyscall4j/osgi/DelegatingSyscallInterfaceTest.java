@@ -10,6 +10,7 @@ import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -84,6 +85,21 @@ class DelegatingSyscallInterfaceTest {
         assertThrows(SyscallSendError.class, () -> sysif.syscall(Sys.GETPID));
         sysif.use(ffm);
         assertEquals(ProcessHandle.current().pid(), sysif.syscall(Sys.GETPID), "works again once a provider returns");
+    }
+
+    @Test
+    void aDirectBuffersAddressIsTheCurrentProvidersAndBothAgree() {
+        DelegatingSyscallInterface sysif = new DelegatingSyscallInterface();
+        ByteBuffer direct = ByteBuffer.allocateDirect(64).position(10);
+        assertEquals(-1, sysif.bufferAddress(direct), "no provider: copy");
+        sysif.use(ffm);
+        long address = sysif.bufferAddress(direct);
+        assertTrue(address > 0, "ffm: " + address);
+        assertEquals(address, jna.bufferAddress(direct), "both say element 0, whatever the position");
+        sysif.use(jna);
+        assertEquals(address + 8, sysif.bufferAddress(direct.slice(8, 4)), "a slice starts where it starts");
+        assertEquals(-1, sysif.bufferAddress(ByteBuffer.allocate(64)), "a heap buffer has no address");
+        assertEquals(-1, ffm.bufferAddress(ByteBuffer.allocate(64)), "a heap buffer has no address");
     }
 
     /** A real provider, found as fdcore finds them outside OSGi (the provider packages are not exported). */

@@ -8,6 +8,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
@@ -98,6 +99,16 @@ public final class FfmSyscallInterface implements SyscallInterface {
     @Override
     public void readMemory(long address, byte[] dst, int off, int len) {
         MemorySegment.copy(at(address, len), ValueLayout.JAVA_BYTE, 0, dst, off, len);
+    }
+
+    /** A direct buffer's memory is the JVM's: {@code MemorySegment.ofBuffer} says where it is. */
+    @Override
+    public long bufferAddress(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            return -1;
+        }
+        // ofBuffer starts at the buffer's position: take it from a duplicate whose position is 0.
+        return MemorySegment.ofBuffer(buffer.duplicate().clear()).address();
     }
 
     @Override

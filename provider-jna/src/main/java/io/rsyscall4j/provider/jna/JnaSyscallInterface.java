@@ -2,10 +2,12 @@ package io.rsyscall4j.provider.jna;
 
 import com.sun.jna.Function;
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
+import java.nio.ByteBuffer;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -55,6 +57,16 @@ public final class JnaSyscallInterface implements SyscallInterface {
     @Override
     public void readMemory(long address, byte[] dst, int off, int len) {
         pointer(address).read(0, dst, off, len);
+    }
+
+    /** A direct buffer's memory is the JVM's: JNI's {@code GetDirectBufferAddress} says where it is. */
+    @Override
+    public long bufferAddress(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            return -1;
+        }
+        Pointer p = Native.getDirectBufferPointer(buffer);
+        return p == null ? -1 : Pointer.nativeValue(p);
     }
 
     @Override
