@@ -60,14 +60,24 @@ public final class ChildProcess extends Process {
         this.process = process;
         this.parent = parent;
         this.argv = List.copyOf(argv);
-        this.stdin = pipes.stdin == null ? FdStreams.nullOutput()
-                : new BufferedOutputStream(FdStreams.output(pipes.stdin), 8192);
-        this.stdout = pipes.stdout == null ? FdStreams.nullInput()
-                : new BufferedInputStream(FdStreams.input(pipes.stdout), 8192);
-        this.stderr = pipes.stderr == null ? FdStreams.nullInput()
-                : new BufferedInputStream(FdStreams.input(pipes.stderr), 8192);
+        this.stdin = pipes.stdin == null ? NotAPipe.OUTPUT
+                : new BufferedOutputStream(pipes.stdin.outputStream(), 8192);
+        this.stdout = pipes.stdout == null ? InputStream.nullInputStream()
+                : new BufferedInputStream(pipes.stdout.inputStream(), 8192);
+        this.stderr = pipes.stderr == null ? InputStream.nullInputStream()
+                : new BufferedInputStream(pipes.stderr.inputStream(), 8192);
         // Reaped once it ends, by the one thread that watches every process, waited for or not.
         this.exit = process.exit();
+    }
+
+    /** What {@code Process} gives for a stdin that is not a pipe: every write fails. */
+    private static final class NotAPipe extends OutputStream {
+        static final OutputStream OUTPUT = new NotAPipe();
+
+        @Override
+        public void write(int b) throws IOException {
+            throw new IOException("Stream closed: the program's stdin is not a pipe (Redirect.PIPE)");
+        }
     }
 
     /**

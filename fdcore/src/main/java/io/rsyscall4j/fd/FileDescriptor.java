@@ -7,8 +7,11 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Reference;
+import java.nio.channels.ByteChannel;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -31,6 +34,10 @@ import java.util.Objects;
  * underneath. Memory for I/O is a pooled scratch buffer in the task's address space, so a single
  * {@code read} or {@code write} moves at most {@value AddressSpace#SCRATCH_SIZE} bytes (short reads
  * and writes are what {@code read(2)} and {@code write(2)} may always do).
+ *
+ * <p>{@link #inputStream}, {@link #outputStream} and {@link #channel} adapt a handle for JDK code,
+ * which closes what it is given: each owns the handle from then on, and its {@code close()}
+ * invalidates the handle (closing the fd unless other handles to it remain).
  *
  * <p>{@link AutoCloseable}: try-with-resources calls {@link #close}, with the seed's rules, so put
  * in a {@code try} a handle the block ends owning alone.
@@ -286,6 +293,36 @@ public final class FileDescriptor implements AutoCloseable {
         while (off < data.length) {
             off += write(data, off, data.length - off);
         }
+    }
+
+    /**
+     * An {@code InputStream} that reads this fd and owns this handle: closing the stream
+     * invalidates the handle, which closes the fd unless other handles to it remain. Unbuffered
+     * (each read is one {@code read(2)}); -1 at end of file; once closed, or once the handle is
+     * invalid, reads throw an {@code IOException} naming the fd.
+     */
+    public InputStream inputStream() {
+        return new FdInputStream(this);
+    }
+
+    /**
+     * An {@code OutputStream} that writes this fd and owns this handle: closing the stream
+     * invalidates the handle, which closes the fd unless other handles to it remain. Unbuffered;
+     * each write returns once all its bytes are written.
+     */
+    public OutputStream outputStream() {
+        return new FdOutputStream(this);
+    }
+
+    /**
+     * A blocking {@code ByteChannel} over this fd that owns this handle: closing the channel
+     * invalidates the handle, which closes the fd unless other handles to it remain. A read is
+     * one {@code read(2)} (-1 at end of file), a write writes all remaining bytes; direct buffers
+     * go to the kernel without a copy. Reading or writing what the fd was not opened for fails
+     * with {@code EBADF}, as the syscall does.
+     */
+    public ByteChannel channel() {
+        return new FdChannel(this);
     }
 
     /** {@code lseek(2)}: {@code whence} is one of {@link SeekWhence}. Returns the new offset. */

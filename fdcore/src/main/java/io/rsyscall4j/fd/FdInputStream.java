@@ -1,0 +1,60 @@
+package io.rsyscall4j.fd;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Objects;
+
+/**
+ * {@link FileDescriptor#inputStream}: an unbuffered {@code InputStream} that owns its handle, so
+ * that closing it invalidates the handle. Each read is one {@link FileDescriptor#read} (one
+ * {@code read(2)}, retried on {@code EINTR}); 0 bytes from the kernel is end of file, -1 here.
+ */
+final class FdInputStream extends InputStream {
+    private final FileDescriptor fd;
+    private volatile boolean closed;
+
+    FdInputStream(FileDescriptor fd) {
+        this.fd = Objects.requireNonNull(fd, "fd");
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        FdStreamSupport.checkOpen(closed, fd);
+        if (len == 0) {
+            return 0;
+        }
+        while (true) {
+            try {
+                int n = fd.read(b, off, len);
+                return n == 0 ? -1 : n;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            } catch (InvalidHandleException e) {
+                throw FdStreamSupport.closed(fd, e);
+            }
+        }
+    }
+
+    /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        fd.invalidate();
+    }
+
+    @Override
+    public String toString() {
+        return "FdInputStream[" + fd + "]";
+    }
+}

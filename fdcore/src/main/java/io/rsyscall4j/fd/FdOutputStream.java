@@ -1,0 +1,56 @@
+package io.rsyscall4j.fd;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Objects;
+
+/**
+ * {@link FileDescriptor#outputStream}: an unbuffered {@code OutputStream} that owns its handle, so
+ * that closing it invalidates the handle. A write returns once all its bytes are written, through
+ * as many {@link FileDescriptor#write} calls as the kernel needs ({@code EINTR} retried).
+ */
+final class FdOutputStream extends OutputStream {
+    private final FileDescriptor fd;
+    private volatile boolean closed;
+
+    FdOutputStream(FileDescriptor fd) {
+        this.fd = Objects.requireNonNull(fd, "fd");
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        FdStreamSupport.checkOpen(closed, fd);
+        int done = 0;
+        while (done < len) {
+            try {
+                done += fd.write(b, off + done, len - done);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            } catch (InvalidHandleException e) {
+                throw FdStreamSupport.closed(fd, e);
+            }
+        }
+    }
+
+    /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        fd.invalidate();
+    }
+
+    @Override
+    public String toString() {
+        return "FdOutputStream[" + fd + "]";
+    }
+}
