@@ -1,6 +1,5 @@
 package io.rsyscall4j.fd;
 
-import static io.rsyscall4j.api.Linux.FD_CLOEXEC;
 import static io.rsyscall4j.api.Linux.F_SETFD;
 
 import io.rsyscall4j.api.Sys;
@@ -340,7 +339,7 @@ public final class FileDescriptor implements AutoCloseable {
      * handles; any other dropped handle's fd may be closed by the GC before the exec).
      */
     public FileDescriptor dup2(FileDescriptor target) throws IOException {
-        return dup(target, 0, "dup2");
+        return Dup.dup(this, target, 0, "dup2");
     }
 
     /**
@@ -362,89 +361,7 @@ public final class FileDescriptor implements AutoCloseable {
             throw new IllegalArgumentException("dup3 of fd " + number + " onto fd " + target.number
                     + ": flags may only be 0 or O_CLOEXEC, got 0" + Integer.toOctalString(flags));
         }
-        return dup(target, flags, "dup3");
-    }
-
-    private FileDescriptor dup(FileDescriptor target, int flags, String op) throws IOException {
-        Objects.requireNonNull(target, "target");
-        if (task.isManipulatingFdTable()) {
-            throw new IllegalStateException("can't " + op + " fd " + number + " of " + task
-                    + ": the task is manipulating its fd table");
-        }
-        try (Borrowed src = borrow(task)) {
-            FDTable t = FDTable.lockTableOf(task);
-            try {
-                target.checkValidLocked(op + " target");
-                if (target.task.fdTable() != t) {
-                    throw new FDTableMismatchException("can't " + op + " fd " + number + " of " + task + " onto fd "
-                            + target.number + " of " + target.task + ": that handle is in " + target.task.fdTable()
-                            + ", this task is in " + t);
-                }
-                int handles = t.entryLocked(target.number).handles.size();
-                if (handles != 1) {
-                    throw new IllegalStateException("can't " + op + " fd " + number + " onto fd " + target.number
-                            + " of " + target.task + ": the target has " + (handles - 1)
-                            + " other handles, and the dup would change their file too");
-                }
-                // Hold the target number like a borrow, so nothing closes it during the syscall.
-                t.entryLocked(target.number).borrows++;
-            } finally {
-                t.lock.unlock();
-            }
-            boolean done = false;
-            try {
-                if (src.number() == target.number) {
-                    task.sysif().syscall(Sys.FCNTL, src.number(), F_SETFD, flags == 0 ? 0 : FD_CLOEXEC);
-                } else {
-                    task.sysif().syscall(Sys.DUP3, src.number(), target.number, flags);
-                }
-                done = true;
-            } finally {
-                if (!done) {
-                    t.endBorrow(target.task, target.number); // closes it if it lost its handle meanwhile
-                }
-            }
-            // One critical section: the result owns the number before the target lets go of it and
-            // before the hold ends, so the number is never without an owner.
-            FileDescriptor result = null;
-            RuntimeException failure = null;
-            FDTable.BorrowEnd end;
-            t.lock.lock();
-            try {
-                if (src.number() != target.number) {
-                    t.forgetInheritedLocked(target.number); // the copy there was replaced
-                }
-                try {
-                    result = t.makeHandleLocked(task, target.number);
-                    target.consumeLocked(t);
-                } catch (RuntimeException e) {
-                    // The task began changing tables during the syscall: the target keeps the number.
-                    failure = e;
-                }
-                end = t.endBorrowLocked(target.number, target.task);
-            } finally {
-                t.lock.unlock();
-                Reference.reachabilityFence(target);
-            }
-            if (failure != null) {
-                t.afterBorrowEnd(end, target.task, target.number);
-                throw failure;
-            }
-            if (end != FDTable.BorrowEnd.NOTHING) {
-                throw new IllegalStateException("internal error: " + op + " onto fd " + target.number + " left it unowned");
-            }
-            LOG.log(Level.DEBUG, "{0}: {1} fd {2} onto fd {3}", task, op, number, target.number);
-            target.task.handleReplaced(target, result);
-            return result;
-        }
-    }
-
-    /** The dup target's end: invalid, without a close (the dup's result owns the number now). */
-    private void consumeLocked(FDTable t) {
-        if (t.removeLocked(state, false) == FDTable.Removal.CLOSE_LATER) {
-            throw new IllegalStateException("internal error: consuming dup target " + this + " left its fd unowned");
-        }
-        LOG.log(Level.DEBUG, "dup target {0} consumed", this);
+        return Dup.dup(this, target, flags, "dup3");
     }
 
     /** Clears close-on-exec ({@code fcntl(F_SETFD, 0)}), so an exec'd program inherits this fd. */
@@ -456,7 +373,7 @@ public final class FileDescriptor implements AutoCloseable {
 
     // ---- checks ----
 
-    private void checkValidLocked(String op) {
+    void checkValidLocked(String op) {
         if (!state.valid) {
             throw new InvalidHandleException("can't " + op + " fd " + number + " of " + task
                     + ": the handle is no longer valid (invalidated, closed, moved or consumed)");
