@@ -15,6 +15,8 @@
  *                                  the fd received
  *   baseline bwrap ITERATIONS      posix_spawn of bwrap --unshare-user --unshare-net --unshare-pid
  *                                  --unshare-uts --ro-bind / / --tmpfs /tmp /bin/true, and waitpid
+ *   baseline spawnfds ITERATIONS   posix_spawn of /bin/true with three open fds put at 3, 4 and 5
+ *                                  by dup2 file actions (stdio inherited), and waitpid
  *
  * Prints one number: nanoseconds per operation, the median of REPS timed repetitions (after one
  * untimed warm-up repetition). Compiled by bench/run with the machine's cc; the library itself
@@ -212,8 +214,44 @@ static double bwrap(long iterations) {
     return (now_ns() - start) / iterations;
 }
 
+/* The three files spawnfds gives the program, at numbers above 5 (close-on-exec, as Java's). */
+static int extra_fds[3];
+
+static int spawn_with_fds(const char *path, char **argv) {
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        die("posix_spawn_file_actions_init");
+    }
+    for (int i = 0; i < 3; i++) {
+        if (posix_spawn_file_actions_adddup2(&fa, extra_fds[i], 3 + i) != 0) {
+            die("posix_spawn_file_actions_adddup2");
+        }
+    }
+    pid_t pid;
+    int status;
+    if (posix_spawn(&pid, path, &fa, NULL, argv, environ) != 0) {
+        die("posix_spawn");
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (waitpid(pid, &status, 0) != pid) {
+        die("waitpid");
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static double spawnfds(long iterations) {
+    char *argv[] = {"true", NULL};
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        if (spawn_with_fds("/bin/true", argv) != 0) {
+            die("/bin/true");
+        }
+    }
+    return (now_ns() - start) / iterations;
+}
+
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|fdpass|bwrap N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|fdpass|bwrap|spawnfds N\n");
     exit(2);
 }
 
@@ -256,6 +294,20 @@ int main(int argc, char **argv) {
         op = fdpass;
     } else if (strcmp(argv[1], "bwrap") == 0) {
         op = bwrap;
+    } else if (strcmp(argv[1], "spawnfds") == 0) {
+        for (int i = 0; i < 3; i++) {
+            extra_fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (extra_fds[i] < 0 || dup3(extra_fds[i], 10 + i, O_CLOEXEC) != 10 + i || close(extra_fds[i]) != 0) {
+                die("open /dev/null at 10, 11, 12");
+            }
+            extra_fds[i] = 10 + i;
+        }
+        /* The files really reach the program at 3, 4 and 5. */
+        char *check[] = {"sh", "-c", "exec test -e /proc/self/fd/3 -a -e /proc/self/fd/4 -a -e /proc/self/fd/5", NULL};
+        if (spawn_with_fds("/bin/sh", check) != 0) {
+            die("the program did not get fds 3, 4 and 5");
+        }
+        op = spawnfds;
     } else {
         usage();
     }

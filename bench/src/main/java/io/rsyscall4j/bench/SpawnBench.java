@@ -2,6 +2,7 @@ package io.rsyscall4j.bench;
 
 import io.rsyscall4j.ChildProcess;
 import io.rsyscall4j.ChildTask;
+import io.rsyscall4j.Command;
 import io.rsyscall4j.Rsyscall;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.fd.FileDescriptor;
@@ -24,7 +25,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Row {@code spawn}: a child task that inherits three extra fds, execs {@code /bin/true} with them
  * and is waited for, against {@code new ProcessBuilder("/bin/true").start().waitFor()}, which
- * cannot pass extra fds at all.
+ * cannot pass extra fds at all. Row {@code spawn-command}: {@link Command} doing the same with the
+ * three fds at numbers 3, 4 and 5 and stdio inherited, against C's {@code posix_spawn} with three
+ * {@code dup2} file actions ({@code baseline spawnfds}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +53,10 @@ public class SpawnBench {
         if (spawn("/bin/sh", List.of("sh", "-c", test.toString())) != 0) {
             throw new IllegalStateException("the program did not get fds " + extra + ": " + test);
         }
+        String at345 = "exec test -e /proc/self/fd/3 -a -e /proc/self/fd/4 -a -e /proc/self/fd/5";
+        if (command("/bin/sh", "-c", at345).start(local).waitFor() != 0) {
+            throw new IllegalStateException("Command did not give fds 3, 4 and 5: " + at345);
+        }
     }
 
     @TearDown
@@ -62,6 +69,24 @@ public class SpawnBench {
     @Benchmark
     public int childTask() throws IOException, InterruptedException {
         return spawn("/bin/true", List.of("true"));
+    }
+
+    @Benchmark
+    public int command() throws IOException, InterruptedException {
+        int status = command("/bin/true").start(local).waitFor();
+        if (status != 0) {
+            throw new IllegalStateException("/bin/true exited " + status);
+        }
+        return status;
+    }
+
+    /** {@code program} with the extra fds at 3, 4 and 5, stdio the JVM's (as C's posix_spawn). */
+    private Command command(String program, String... args) {
+        Command c = Command.of(program, args).inheritIO();
+        for (int i = 0; i < extra.size(); i++) {
+            c.fd(3 + i, extra.get(i));
+        }
+        return c;
     }
 
     @Benchmark
