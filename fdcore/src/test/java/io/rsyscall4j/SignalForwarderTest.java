@@ -158,8 +158,11 @@ class SignalForwarderTest {
                     () -> SignalForwarder.install(local, Set.of(sig)));
             assertTrue(e.getMessage().contains("signal " + sig), e.getMessage());
         }
-        try (SignalForwarder f = SignalForwarder.install(local, Set.of(Linux.SIGUSR1))) {
+        SignalForwarder installed = SignalForwarder.install(local, Set.of(Linux.SIGUSR1));
+        try {
             assertThrows(IllegalStateException.class, () -> SignalForwarder.install(local, Set.of(Linux.SIGUSR2)));
+        } finally {
+            installed.close();
         }
         ChildTask child = local.clone();
         assertThrows(IllegalArgumentException.class, () -> SignalForwarder.install(child, Set.of(Linux.SIGUSR1)));

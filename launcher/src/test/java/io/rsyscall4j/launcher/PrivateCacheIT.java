@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -136,7 +135,8 @@ class PrivateCacheIT {
         Files.setPosixFilePermissions(alive, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
 
         try (FileChannel lockFile = FileChannel.open(locked.resolve("cache.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock held = lockFile.lock()) {
+                StandardOpenOption.WRITE)) {
+            lockFile.lock(); // held until the channel closes
             Run.Result next = Run.command(List.of(script().toString(), "info"), Map.of("TMPDIR", shared.toString(),
                     "JAVA_HOME", System.getProperty("java.home")));
             assertEquals(0, next.status(), next::toString);
