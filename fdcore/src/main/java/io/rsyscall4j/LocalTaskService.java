@@ -1,6 +1,7 @@
 package io.rsyscall4j;
 
 import io.rsyscall4j.api.SyscallSendError;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The JVM's own task, as an OSGi service (registered by the fdcore bundle).
@@ -12,7 +13,11 @@ import io.rsyscall4j.api.SyscallSendError;
  * closed, since all providers make syscalls in this same process. With no provider at all, calls
  * fail with {@link SyscallSendError} ("no SyscallInterface provider") and work again once one
  * returns.
+ *
+ * <p>A provider type in OSGi's terms: only fdcore implements it; bundles use it, so a method added
+ * here is a minor change for them.
  */
+@ProviderType
 public interface LocalTaskService {
 
     /** The configuration PID (and component name) of the fdcore component that registers this service. */

@@ -1,6 +1,7 @@
 package io.rsyscall4j.api;
 
 import java.nio.ByteBuffer;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Makes syscalls in one task, and moves bytes to and from that task's address space: the provider
@@ -17,7 +18,11 @@ import java.nio.ByteBuffer;
  * exist for rsyscall4j itself, and may change with the providers.
  *
  * <p>Implementations are thread-safe: any number of Java threads may call at once.
+ *
+ * <p>A consumer type in OSGi's terms: the provider bundles implement it, so adding a method is a
+ * major change of this package.
  */
+@ConsumerType
 public interface SyscallInterface {
 
     /** Most arguments a Linux syscall takes. */

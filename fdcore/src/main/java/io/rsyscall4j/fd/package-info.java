@@ -10,4 +10,7 @@
  * kernel has handed out again. {@link io.rsyscall4j.fd.FileDescriptorTask} is the task half:
  * making, inheriting and collecting handles, and moving to a fresh table.
  */
+@Version("1.0.0")
 package io.rsyscall4j.fd;
+
+import org.osgi.annotation.versioning.Version;
