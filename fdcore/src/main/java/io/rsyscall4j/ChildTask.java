@@ -18,12 +18,9 @@ import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.internal.FdInternals;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -58,7 +55,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ChildTask extends ConfinedTask implements AutoCloseable {
     private static final long[] STDIO = {0, 1, 2};
-    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     /** Where a child task is in its life. Shared with background actions, which must not hold the task. */
     enum State { ALIVE, EXECING, EXECED, EXITING, EXITED, DEAD }
@@ -342,21 +338,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     /** {@link #exec(String, List, Map)}, the program's streams being the JVM's ends of {@code pipes}. */
     ChildProcess exec(String path, List<String> argv, Map<String, String> env, ChildProcess.Pipes pipes)
             throws IOException {
-        Objects.requireNonNull(path, "path");
-        Objects.requireNonNull(argv, "argv");
-        Objects.requireNonNull(env, "env");
-        List<byte[]> args = new ArrayList<>();
-        for (String a : argv) {
-            args.add(cString(Objects.requireNonNull(a, "argv element")));
-        }
-        List<byte[]> envp = new ArrayList<>();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            if (e.getKey().indexOf('=') >= 0) {
-                throw new IllegalArgumentException("environment variable name contains '=': " + e.getKey());
-            }
-            envp.add(cString(e.getKey() + "=" + e.getValue()));
-        }
-        return execC(cString(path), path, args, argv, envp, pipes);
+        return exec(ExecArgs.of(path, argv, env), pipes);
     }
 
     /**
@@ -369,38 +351,24 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      * @throws ErrnoException as {@link #exec(String, List, Map)}; its subject is the path as UTF-8
      */
     public ChildProcess exec(byte[] path, List<byte[]> argv, List<byte[]> env) throws IOException {
-        Objects.requireNonNull(argv, "argv");
-        Objects.requireNonNull(env, "env");
-        byte[] cpath = cBytes(path, "path");
-        List<byte[]> args = new ArrayList<>();
-        List<String> shown = new ArrayList<>();
-        for (byte[] a : argv) {
-            args.add(cBytes(a, "argument"));
-            shown.add(show(a));
-        }
-        List<byte[]> envp = new ArrayList<>();
-        for (byte[] e : env) {
-            envp.add(cBytes(e, "environment entry"));
-        }
-        return execC(cpath, show(path), args, shown, envp, ChildProcess.Pipes.NONE);
+        return exec(ExecArgs.ofBytes(path, argv, env), ChildProcess.Pipes.NONE);
     }
 
-    /** The exec of NUL-terminated {@code cpath}, {@code args} and {@code envp}; {@code path} and {@code argv} name them. */
-    private ChildProcess execC(byte[] cpath, String path, List<byte[]> args, List<String> argv, List<byte[]> envp,
-            ChildProcess.Pipes pipes) throws IOException {
-        List<byte[]> candidates = candidates(cpath, envp);
+    /** The exec of {@code a}, the program's streams being the JVM's ends of {@code pipes}. */
+    private ChildProcess exec(ExecArgs a, ChildProcess.Pipes pipes) throws IOException {
+        List<byte[]> candidates = a.candidates();
         lifecycle.lock();
         try {
-            checkAlive("exec " + path);
+            checkAlive("exec " + a.path());
             if (mayShareTable) {
                 unshareFiles();
             } else {
                 runFdTableGc(); // a dropped handle's fd must not be kept for the program
             }
-            ExecImage image = ExecImage.build(connection.local(), candidates, args, envp);
+            ExecImage image = ExecImage.build(connection.local(), candidates, a.args(), a.envp());
             try {
                 prepareForExec(image);
-                return execImage(path, argv, image, pipes);
+                return execImage(a.path(), a.argv(), image, pipes);
             } finally {
                 image.free();
             }
@@ -451,52 +419,6 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         setManipulatingFdTable(false);
         connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
         throw denied != null ? denied : failure;
-    }
-
-    /**
-     * The program files an {@code execve} of {@code cpath} (NUL-terminated) tries, in order,
-     * NUL-terminated: {@code cpath} itself if it is empty or has a slash, else each directory's
-     * entry in the {@code PATH} of {@code envp} (else the JVM's, else a default).
-     */
-    private static List<byte[]> candidates(byte[] cpath, List<byte[]> envp) {
-        int length = cpath.length - 1;
-        for (int i = 0; i < length; i++) {
-            if (cpath[i] == '/') {
-                return List.of(cpath);
-            }
-        }
-        if (length == 0) {
-            return List.of(cpath);
-        }
-        byte[] search = null;
-        byte[] name = "PATH=".getBytes(StandardCharsets.US_ASCII);
-        for (byte[] e : envp) {
-            if (e.length > name.length && Arrays.equals(e, 0, name.length, name, 0, name.length)) {
-                search = Arrays.copyOfRange(e, name.length, e.length - 1);
-                break; // the first, as getenv finds it
-            }
-        }
-        if (search == null) {
-            String jvms = System.getenv("PATH");
-            search = (jvms == null ? DEFAULT_PATH : jvms).getBytes(StandardCharsets.UTF_8);
-        }
-        List<byte[]> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i <= search.length; i++) {
-            if (i == search.length || search[i] == ':') {
-                if (i == start) {
-                    out.add(cpath);
-                } else {
-                    byte[] c = new byte[i - start + 1 + cpath.length];
-                    System.arraycopy(search, start, c, 0, i - start);
-                    c[i - start] = '/';
-                    System.arraycopy(cpath, 0, c, i - start + 1, cpath.length);
-                    out.add(c);
-                }
-                start = i + 1;
-            }
-        }
-        return out;
     }
 
     /**
