@@ -111,14 +111,12 @@ final class FdChannel implements ByteChannel {
      * {@code b}, in place; -1 (nothing done) if the task cannot reach the buffer's memory.
      */
     private int direct(Sys op, ByteBuffer b, int pos, int len) throws IOException {
-        FileDescriptorTask task = fd.task();
-        SyscallInterface sysif = task.sysif();
-        long base = sysif.bufferAddress(b);
+        long base = fd.task().sysif().bufferAddress(b);
         if (base == -1) {
             return -1;
         }
-        try (Borrowed borrowed = fd.borrow(task)) {
-            return (int) sysif.syscall(op, borrowed.number(), base + pos, len);
+        try {
+            return fd.transfer(op, base + pos, len);
         } finally {
             Reference.reachabilityFence(b);
         }

@@ -286,6 +286,17 @@ public final class FileDescriptor implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code read(2)} or {@code write(2)} ({@code op}) of {@code len} bytes at {@code address} in
+     * the task's memory, without a copy: the channel's direct buffers. With {@link #read} and
+     * {@link #write}, the one way a handle's bytes move, so what changes one should change this.
+     */
+    int transfer(Sys op, long address, int len) throws IOException {
+        try (Borrowed b = borrow(task)) {
+            return (int) task.sysif().syscall(op, b.number(), address, len);
+        }
+    }
+
     /** Writes all of {@code data}, calling {@code write(2)} until it is all written. */
     public void writeAll(byte[] data) throws IOException {
         int off = 0;
