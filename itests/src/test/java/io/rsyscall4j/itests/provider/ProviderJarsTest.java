@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,20 @@ final class ProviderJarsTest {
             byte[] header = in.readNBytes(8);
             int major = ((header[6] & 0xff) << 8) | (header[7] & 0xff);
             assertEquals(e.javaRelease() + 44, major);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
+    void providerImportsTheApiPackageUpToItsNextMajorVersion(Expected e) throws IOException {
+        // SyscallInterface is a @ConsumerType: a provider that implements it works with every minor
+        // version of io.rsyscall4j.api ([1.0,2)); were it a @ProviderType, bnd would narrow the
+        // range to one minor version ([1.0,1.1)).
+        try (JarFile jar = new JarFile(BuiltJars.jar(e.artifact()).toFile())) {
+            String imports = jar.getManifest().getMainAttributes().getValue("Import-Package");
+            Matcher m = Pattern.compile("io\\.rsyscall4j\\.api;version=\"\\[(\\d+)\\.\\d+,(\\d+)\\)\"").matcher(imports);
+            assertTrue(m.find(), imports);
+            assertEquals(Integer.parseInt(m.group(1)) + 1, Integer.parseInt(m.group(2)), imports);
         }
     }
 
