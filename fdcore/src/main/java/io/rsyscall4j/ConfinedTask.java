@@ -403,13 +403,13 @@ abstract class ConfinedTask extends Task {
 
     /** {@code chdir(path)} in the child: its working directory, and its program's. */
     public void chdir(String path) throws IOException {
-        byte[] c = cString(path);
+        byte[] c = CStrings.cString(path);
         call("chdir", c, (addr) -> sysif().syscall(Sys.CHDIR, addr), path, "the directory must exist and be searchable");
     }
 
     /** {@code mkdir(path, mode)} in the child (the umask applies). */
     public void mkdir(String path, int mode) throws IOException {
-        byte[] c = cString(path);
+        byte[] c = CStrings.cString(path);
         call("mkdir", c, (addr) -> sysif().syscall(Sys.MKDIRAT, Linux.AT_FDCWD, addr, mode), path,
                 "the parent directory must exist and be writable");
     }

@@ -27,16 +27,16 @@ record ExecArgs(byte[] cpath, String path, List<byte[]> args, List<String> argv,
         Objects.requireNonNull(env, "env");
         List<byte[]> args = new ArrayList<>();
         for (String a : argv) {
-            args.add(Task.cString(Objects.requireNonNull(a, "argv element")));
+            args.add(CStrings.cString(Objects.requireNonNull(a, "argv element")));
         }
         List<byte[]> envp = new ArrayList<>();
         for (Map.Entry<String, String> e : env.entrySet()) {
             if (e.getKey().indexOf('=') >= 0) {
                 throw new IllegalArgumentException("environment variable name contains '=': " + e.getKey());
             }
-            envp.add(Task.cString(e.getKey() + "=" + e.getValue()));
+            envp.add(CStrings.cString(e.getKey() + "=" + e.getValue()));
         }
-        return new ExecArgs(Task.cString(path), path, args, argv, envp);
+        return new ExecArgs(CStrings.cString(path), path, args, argv, envp);
     }
 
     /**
@@ -48,18 +48,18 @@ record ExecArgs(byte[] cpath, String path, List<byte[]> args, List<String> argv,
     static ExecArgs ofBytes(byte[] path, List<byte[]> argv, List<byte[]> env) {
         Objects.requireNonNull(argv, "argv");
         Objects.requireNonNull(env, "env");
-        byte[] cpath = Task.cBytes(path, "path");
+        byte[] cpath = CStrings.cBytes(path, "path");
         List<byte[]> args = new ArrayList<>();
         List<String> shown = new ArrayList<>();
         for (byte[] a : argv) {
-            args.add(Task.cBytes(a, "argument"));
-            shown.add(Task.show(a));
+            args.add(CStrings.cBytes(a, "argument"));
+            shown.add(CStrings.show(a));
         }
         List<byte[]> envp = new ArrayList<>();
         for (byte[] e : env) {
-            envp.add(Task.cBytes(e, "environment entry"));
+            envp.add(CStrings.cBytes(e, "environment entry"));
         }
-        return new ExecArgs(cpath, Task.show(path), args, shown, envp);
+        return new ExecArgs(cpath, CStrings.show(path), args, shown, envp);
     }
 
     /**

@@ -52,7 +52,7 @@ final class Mounts {
     /** Makes the mount tree at {@code target} read-only ({@code mount_setattr(AT_RECURSIVE)}). */
     private static void readOnly(ConfinedTask t, String source, String target) throws IOException {
         byte[] attr = ByteBuffer.allocate(Linux.MOUNT_ATTR_SIZE_VER0).order(ByteOrder.LITTLE_ENDIAN).putLong(Linux.MOUNT_ATTR_RDONLY).array();
-        byte[] path = Task.cString(target);
+        byte[] path = CStrings.cString(target);
         try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, attr, 0, attr.length);
             buf.write(Linux.MOUNT_ATTR_SIZE_VER0, path, 0, path.length);
@@ -115,8 +115,8 @@ final class Mounts {
         absolute("old root's place", putOld);
         t.whileAlive("pivot_root " + newRoot, () -> {
             checkOwnMountNamespace(t, "pivot_root " + newRoot);
-            byte[] a = Task.cString(newRoot);
-            byte[] b = Task.cString(putOld);
+            byte[] a = CStrings.cString(newRoot);
+            byte[] b = CStrings.cString(putOld);
             try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
                 buf.write(0, a, 0, a.length);
                 buf.write(a.length, b, 0, b.length);
@@ -177,7 +177,7 @@ final class Mounts {
     }
 
     private static void mustExist(ConfinedTask t, String role, String path, String hint) throws IOException {
-        byte[] c = Task.cString(path);
+        byte[] c = CStrings.cString(path);
         try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, c, 0, c.length);
             t.sysif().syscall(Sys.NEWFSTATAT, Linux.AT_FDCWD, buf.address(), buf.address() + 4096, 0);
@@ -194,7 +194,7 @@ final class Mounts {
             String[] strings = {source, target, fstype, data};
             for (int i = 0; i < 4; i++) {
                 if (strings[i] != null) {
-                    byte[] c = Task.cString(strings[i]);
+                    byte[] c = CStrings.cString(strings[i]);
                     if (at + c.length > buf.capacity()) {
                         throw new IllegalArgumentException("mount arguments too long: " + target);
                     }
@@ -235,7 +235,7 @@ final class Mounts {
 
     /** A call taking one path, then {@code arg} (a second copy of the path for pivot_root). */
     private static void pathCall(ConfinedTask t, Sys nr, String path, long arg, String hint) throws IOException {
-        byte[] c = Task.cString(path);
+        byte[] c = CStrings.cString(path);
         try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, c, 0, c.length);
             long second = nr == Sys.PIVOT_ROOT ? buf.address() : arg;

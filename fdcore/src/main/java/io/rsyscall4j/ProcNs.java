@@ -41,7 +41,7 @@ final class ProcNs {
     static void writeFromJvm(SyscallInterface local, AddressSpace space, long pid, String file, String text)
             throws IOException {
         String path = "/proc/" + pid + "/" + file;
-        byte[] cpath = Task.cString(path);
+        byte[] cpath = CStrings.cString(path);
         byte[] b = text.getBytes(StandardCharsets.US_ASCII);
         try (ScratchBuffer buf = FdInternals.scratch(space, local)) {
             buf.write(0, cpath, 0, cpath.length);

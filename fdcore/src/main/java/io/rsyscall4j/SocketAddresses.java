@@ -82,7 +82,7 @@ final class SocketAddresses {
                 putFamily(b, AF_UNIX);
                 return b;
             }
-            byte[] p = Task.cString(path);
+            byte[] p = CStrings.cString(path);
             if (p.length > SUN_PATH) {
                 throw new IllegalArgumentException(call + ": the socket path is " + (p.length - 1)
                         + " bytes long; a Unix socket path holds at most " + (SUN_PATH - 1)

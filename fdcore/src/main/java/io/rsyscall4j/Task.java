@@ -20,7 +20,6 @@ import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -102,7 +101,7 @@ public non-sealed class Task extends FileDescriptorTask {
      * @throws ErrnoException the kernel refused; its subject is the path
      */
     public FileDescriptor open(String path, int flags, int mode) throws IOException {
-        return openC(cString(path), path, flags, mode);
+        return openC(CStrings.cString(path), path, flags, mode);
     }
 
     /** {@link #open(byte[], int, int)} with mode 0 (for flags without {@code O_CREAT}/{@code O_TMPFILE}). */
@@ -118,7 +117,7 @@ public non-sealed class Task extends FileDescriptorTask {
      * @throws ErrnoException the kernel refused; its subject is the path (as UTF-8, bad bytes replaced)
      */
     public FileDescriptor open(byte[] path, int flags, int mode) throws IOException {
-        return openC(cBytes(path, "path"), show(path), flags, mode);
+        return openC(CStrings.cBytes(path, "path"), CStrings.show(path), flags, mode);
     }
 
     /** {@code openat} of the NUL-terminated {@code cpath}; {@code path} names it in messages. */
@@ -395,49 +394,5 @@ public non-sealed class Task extends FileDescriptorTask {
      */
     boolean canMakeFds() {
         return !isManipulatingFdTable();
-    }
-
-    /**
-     * {@code bytes} NUL-terminated (a copy); refuses bytes with a NUL in them, naming them as {@code what}.
-     */
-    static byte[] cBytes(byte[] bytes, String what) {
-        Objects.requireNonNull(bytes, what);
-        for (byte b : bytes) {
-            if (b == 0) {
-                throw new IllegalArgumentException(what + " contains a NUL byte: \"" + show(bytes).replace("\0", "\\0") + "\"");
-            }
-        }
-        return java.util.Arrays.copyOf(bytes, bytes.length + 1);
-    }
-
-    /** {@code bytes} for a message: decoded as UTF-8, a malformed byte replaced by U+FFFD. */
-    static String show(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    /** {@code s} as a NUL-terminated UTF-8 string; refuses strings with NUL in them. */
-    static byte[] cString(String s) {
-        Objects.requireNonNull(s, "path");
-        int n = s.length();
-        byte[] c = new byte[n + 1];
-        for (int i = 0; i < n; i++) {
-            char ch = s.charAt(i);
-            if (ch == 0 || ch >= 0x80) {
-                return cStringSlow(s);
-            }
-            c[i] = (byte) ch;
-        }
-        return c;
-    }
-
-    /** {@link #cString} for paths with non-ASCII characters (or a NUL, which it refuses). */
-    private static byte[] cStringSlow(String s) {
-        if (s.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("path contains a NUL character: \"" + s.replace("\0", "\\0") + "\"");
-        }
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        byte[] c = new byte[utf8.length + 1];
-        System.arraycopy(utf8, 0, c, 0, utf8.length);
-        return c;
     }
 }
