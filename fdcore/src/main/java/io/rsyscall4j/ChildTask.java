@@ -136,9 +136,19 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     /**
      * {@link Task#clone}: makes a child of {@code parent}. Without {@link CloneFlag#FILES} the
      * child's table is a copy of the parent's as of the clone: the table object is made before the
-     * clone, so exactly the handles that existed then can be inherited.
+     * clone, so exactly the handles that existed then can be inherited, and the copies of the
+     * parent's other fds are closed at once (then the table is copied once more, to be sized to
+     * what is left).
      */
     static ChildTask cloneFrom(Task parent, CloneFlag... flags) throws IOException {
+        return cloneFrom(parent, true, flags);
+    }
+
+    /**
+     * {@link #cloneFrom(Task, CloneFlag...)}; without {@code closeUnclaimable} the copies of the
+     * parent's fds without handles stay, for a child that execs at once (exec closes them).
+     */
+    static ChildTask cloneFrom(Task parent, boolean closeUnclaimable, CloneFlag... flags) throws IOException {
         boolean files = Namespaces.files(flags);
         long namespaces = Namespaces.of(flags);
         long creatorUid = -1;
@@ -165,10 +175,14 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             }
         } else {
             try {
-                process = parent.creatingFds(() -> Spawner.cloneLocal(parent.sysif(), files, namespaces));
+                int keepBelow = closeUnclaimable && !files ? keepBelow(table) : 0;
+                process = parent.creatingFds(() -> Spawner.cloneLocal(parent.sysif(), files, namespaces, keepBelow));
             } catch (ErrnoException e) {
                 throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
             }
+        }
+        if (!files) {
+            FdInternals.kernelCopyMade(table);
         }
         ChildTask child;
         try {
@@ -191,9 +205,14 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         if (creatorUid >= 0) {
             child.creator(creatorUid, creatorGid);
         }
-        if (namespaces != 0) {
+        if (namespaces != 0 || (closeUnclaimable && !files)) {
             try {
-                child.newNamespacesMade(namespaces);
+                if (closeUnclaimable && !files) {
+                    child.closeUnclaimable();
+                }
+                if (namespaces != 0) {
+                    child.newNamespacesMade(namespaces);
+                }
             } catch (IOException | RuntimeException e) {
                 try {
                     child.exit(1);
@@ -204,6 +223,12 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             }
         }
         return child;
+    }
+
+    /** One more than the highest fd number a new child with {@code table} may claim (at least 3: its stdio). */
+    private static int keepBelow(FDTable table) {
+        int[] claimable = FdInternals.claimableNumbers(table);
+        return Math.max(3, claimable.length == 0 ? 0 : claimable[claimable.length - 1] + 1);
     }
 
     /** The child's handle for the parent's stdio fd, or null if the parent has none (any more). */

@@ -33,6 +33,11 @@ record ServerPipes(int requestRead, int requestWrite, int answerRead, int answer
         return new ServerPipes(stack.pipeEnd(0, 0), stack.pipeEnd(0, 1), stack.pipeEnd(1, 0), stack.pipeEnd(1, 1));
     }
 
+    /** These pipes, with the JVM's ends (request write, answer read) at new numbers. */
+    ServerPipes withJvmEnds(int requestWriteFd, int answerReadFd) {
+        return new ServerPipes(requestRead, requestWriteFd, answerReadFd, answerWrite);
+    }
+
     /** These pipes, with the server's request end at a new number. */
     ServerPipes withRequestRead(int fd) {
         return new ServerPipes(fd, requestWrite, answerRead, answerWrite);

@@ -5,6 +5,8 @@ import static io.rsyscall4j.api.Linux.CLONE_CHILD_CLEARTID;
 import static io.rsyscall4j.api.Linux.CLONE_FILES;
 import static io.rsyscall4j.api.Linux.CLONE_PIDFD;
 import static io.rsyscall4j.api.Linux.CLONE_VM;
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
+import static io.rsyscall4j.api.Linux.CLOSE_RANGE_UNSHARE;
 import static io.rsyscall4j.api.Linux.F_DUPFD_CLOEXEC;
 import static io.rsyscall4j.api.Linux.F_SETFL;
 import static io.rsyscall4j.api.Linux.O_NONBLOCK;
@@ -61,8 +63,18 @@ final class Spawner {
 
     /** How long a clone that hung up waits for a child it may have made to read its exit request. */
     private static final long ORPHAN_EXIT_NANOS = 200_000_000L;
-    /** Where the child's ends of its connection go, tried in turn (the fd limit may be low). */
-    private static final int[] SERVER_FD_FLOORS = {1024, 256, 64};
+    /**
+     * Where the child's ends of its connection go: above the numbers callers set up for a
+     * program, and low, so that a child's own table, once the copies it cannot use are closed,
+     * stays small.
+     */
+    private static final int[] SERVER_FD_FLOORS = {64};
+    /**
+     * Where the JVM's ends of every connection and the children's pidfds go, tried in turn (the fd
+     * limit may be low): above the children's ends, so that thousands of children do not push the
+     * next child's ends (and so its table) up.
+     */
+    private static final int[] JVM_FD_FLOORS = {1024, 256};
 
     private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
     /** The parent of every child the JVM clones itself, as its trampoline checks. */
@@ -168,10 +180,23 @@ final class Spawner {
      * {@code namespaces} ({@code CLONE_NEW*} bits) too.
      */
     static ClonedChild cloneLocal(SyscallInterface local, boolean files, long namespaces) throws SyscallException {
+        return cloneLocal(local, files, namespaces, 0);
+    }
+
+    /**
+     * As {@link #cloneLocal(SyscallInterface, boolean, long)}; a {@code keepBelow} above 0 (for a
+     * child without {@code FILES} or namespaces) gives the child a table sized to what it keeps:
+     * it is cloned sharing the JVM's table, then copies only the fds below {@code keepBelow} and
+     * its connection ({@code close_range} with {@code CLOSE_RANGE_UNSHARE}), where a plain clone
+     * would copy a table as large as the JVM's.
+     */
+    static ClonedChild cloneLocal(SyscallInterface local, boolean files, long namespaces, int keepBelow)
+            throws SyscallException {
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
         ServerPipes pipes = pipesInJvmTable(local, stack);
-        long flags = cloneFlags(files, namespaces);
+        boolean compact = keepBelow > 0 && !files && namespaces == 0;
+        long flags = cloneFlags(files || compact, namespaces);
         long pid;
         try {
             long sp = stack.prepare(code.trampoline(), expectedParent(namespaces), pipes.requestRead(),
@@ -186,9 +211,20 @@ final class Spawner {
             freeQuietly(stack, e);
             throw e;
         }
-        ClonedChild child = madeInJvmTable(local, null, (int) pid, stack, pipes, files);
+        ClonedChild child = madeInJvmTable(local, null, (int) pid, stack, pipes, files || compact);
         try {
-            if (!files) {
+            if (compact) {
+                int below = Math.max(keepBelow, Math.max(pipes.requestRead(), pipes.answerWrite()) + 1);
+                child.sysif().syscall(Sys.CLOSE_RANGE, below, CLOSE_RANGE_ALL, CLOSE_RANGE_UNSHARE);
+                child.takeServerFdsInParentTable(); // from here on the JVM's copies are its own
+                local.syscall(Sys.CLOSE, pipes.requestRead());
+                local.syscall(Sys.CLOSE, pipes.answerWrite());
+                for (int jvmEnd : new int[] {pipes.requestWrite(), pipes.answerRead()}) {
+                    if (jvmEnd < below) {
+                        closeAll(child.sysif(), jvmEnd);
+                    }
+                }
+            } else if (!files) {
                 separateCopies(local, child, pipes);
             }
             child.placeInPidNamespaces(namespaces);
@@ -238,10 +274,12 @@ final class Spawner {
         long pid;
         boolean cloneSent = false;
         try {
-            pipes = pipes.withRequestRead(moveOutOfTheWay(p, pipes.requestRead()));
-            pipes = pipes.withAnswerWrite(moveOutOfTheWay(p, pipes.answerWrite()));
-            ourRequest = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.requestWrite(), 0);
-            ourAnswer = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.answerRead(), 0);
+            pipes = pipes.withRequestRead(moveAbove(p, pipes.requestRead(), SERVER_FD_FLOORS));
+            pipes = pipes.withAnswerWrite(moveAbove(p, pipes.answerWrite(), SERVER_FD_FLOORS));
+            ourRequest = moveAboveQuietly(local,
+                    (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.requestWrite(), 0), JVM_FD_FLOORS);
+            ourAnswer = moveAboveQuietly(local,
+                    (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), pipes.answerRead(), 0), JVM_FD_FLOORS);
             local.syscall(Sys.FCNTL, ourRequest, F_SETFL, O_NONBLOCK);
             local.syscall(Sys.FCNTL, ourAnswer, F_SETFL, O_NONBLOCK);
             long sp = stack.prepare(code.trampoline(), expectedPpid, pipes.requestRead(),
@@ -274,7 +312,8 @@ final class Spawner {
         ChildSyscallInterface sysif = null;
         try {
             int parentsPidfd = stack.ptid();
-            pidfd = (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), parentsPidfd, 0);
+            pidfd = moveAboveQuietly(local, (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), parentsPidfd, 0),
+                    JVM_FD_FLOORS);
             sysif = new ChildSyscallInterface(local, ourRequest, ourAnswer, pidfd, (int) pid, stack);
             if (files) {
                 closeAll(p, parentsPidfd, pipes.requestWrite(), pipes.answerRead());
@@ -377,7 +416,7 @@ final class Spawner {
     /** The child a clone made over {@code pipes} made in the JVM's table; its pidfd is in {@code stack}. */
     private static ClonedChild madeInJvmTable(SyscallInterface local, ClonedChild parent, int pid, ChildStack stack,
             ServerPipes pipes, boolean files) {
-        int pidfd = stack.ptid();
+        int pidfd = moveAboveQuietly(local, stack.ptid(), JVM_FD_FLOORS);
         ChildSyscallInterface sysif = new ChildSyscallInterface(
                 local, pipes.requestWrite(), pipes.answerRead(), pidfd, pid, stack);
         return new ClonedChild(local, parent, pid, pidfd, stack, sysif, pipes.requestRead(), pipes.answerWrite(), files);
@@ -409,8 +448,10 @@ final class Spawner {
             throw e;
         }
         try {
-            pipes = pipes.withRequestRead(moveOutOfTheWay(local, pipes.requestRead()));
-            pipes = pipes.withAnswerWrite(moveOutOfTheWay(local, pipes.answerWrite()));
+            pipes = pipes.withJvmEnds(moveAbove(local, pipes.requestWrite(), JVM_FD_FLOORS),
+                    moveAbove(local, pipes.answerRead(), JVM_FD_FLOORS));
+            pipes = pipes.withRequestRead(moveAbove(local, pipes.requestRead(), SERVER_FD_FLOORS));
+            pipes = pipes.withAnswerWrite(moveAbove(local, pipes.answerWrite(), SERVER_FD_FLOORS));
             local.syscall(Sys.FCNTL, pipes.requestWrite(), F_SETFL, O_NONBLOCK);
             local.syscall(Sys.FCNTL, pipes.answerRead(), F_SETFL, O_NONBLOCK);
             return pipes;
@@ -468,14 +509,15 @@ final class Spawner {
     }
 
     /**
-     * Moves one of the child's ends of its connection up to a high number, through {@code sysif}
-     * (the task whose table holds it). They are the fds in the child that its caller did not ask
-     * for, and the lowest free numbers, where {@code pipe2} puts them, are just where callers want
-     * the fds they set up for a program (3, 4, ... in socket activation): there they would be in
-     * their way. Keeps {@code fd} where it is if the fd limit leaves no room above the floors.
+     * Moves {@code fd} to the lowest free number above the first of {@code floors} that has room,
+     * through {@code sysif} (the task whose table holds it), and returns it. A child's ends of its
+     * connection are the fds in the child its caller did not ask for, and the lowest free numbers,
+     * where {@code pipe2} puts them, are just where callers want the fds they set up for a program
+     * (3, 4, ... in socket activation): there they would be in their way. Keeps {@code fd} where
+     * it is if the fd limit leaves no room above the floors.
      */
-    private static int moveOutOfTheWay(SyscallInterface sysif, int fd) throws SyscallException {
-        for (int floor : SERVER_FD_FLOORS) {
+    private static int moveAbove(SyscallInterface sysif, int fd, int[] floors) throws SyscallException {
+        for (int floor : floors) {
             try {
                 int high = (int) sysif.syscall(Sys.FCNTL, fd, F_DUPFD_CLOEXEC, floor);
                 sysif.syscall(Sys.CLOSE, fd);
@@ -487,6 +529,15 @@ final class Spawner {
             }
         }
         return fd;
+    }
+
+    /** {@link #moveAbove}, keeping {@code fd} where it is if it cannot be moved. */
+    private static int moveAboveQuietly(SyscallInterface sysif, int fd, int[] floors) {
+        try {
+            return moveAbove(sysif, fd, floors);
+        } catch (SyscallException | RuntimeException e) {
+            return fd;
+        }
     }
 
     private static void killThroughParent(SyscallInterface p, int pid, ChildStack stack, Exception failure) {

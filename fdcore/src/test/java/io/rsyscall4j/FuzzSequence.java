@@ -75,6 +75,10 @@ final class FuzzSequence {
      * made and its number lost with the answer, so it may stay open where the open ran.
      */
     private final Set<String> leftByHangups = new HashSet<>();
+    /** Ids of handles dropped since the last GC step: their states stay valid until the GC collects them. */
+    private final Set<Integer> droppedIds = new HashSet<>();
+    /** Ids of handles of dead tasks: their states stay valid (the task left every table but its own). */
+    private final Set<Integer> deadIds = new HashSet<>();
     private int nextFile;
     private int nextHandle;
     private int nextTable;
@@ -84,6 +88,8 @@ final class FuzzSequence {
     private final class MTable {
         final int id = ++nextTable;
         final FDTable real;
+        /** The table this one was copied from (a clone without FILES, or unshareFiles), or null. */
+        final MTable copiedFrom;
         /** Number -> what it holds, for numbers handles own (or owned, until collected). */
         final Map<Integer, Cell> cells = new TreeMap<>();
         /** Handle id -> number: the handles of ancestor tables this table may inherit. */
@@ -93,8 +99,18 @@ final class FuzzSequence {
         /** Number -> file: copies a clone made that no handle of this table claimed (yet). */
         final Map<Integer, String> unclaimed = new TreeMap<>();
 
-        MTable(FDTable real) {
+        MTable(FDTable real, MTable copiedFrom) {
             this.real = real;
+            this.copiedFrom = copiedFrom;
+        }
+
+        boolean isCopyOf(MTable t) {
+            for (MTable a = copiedFrom; a != null; a = a.copiedFrom) {
+                if (a == t) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         List<MTask> aliveTasks() {
@@ -118,6 +134,8 @@ final class FuzzSequence {
         final List<MHandle> live = new ArrayList<>();
         /** The tasks of dropped handles the GC may not have collected yet. */
         final List<MTask> pendingOwners = new ArrayList<>();
+        /** A table was copied from this one while the number had handles: its close closes unclaimed copies too. */
+        boolean copied;
 
         Cell(String file) {
             this.file = file;
@@ -172,7 +190,7 @@ final class FuzzSequence {
         this.local = local;
         this.steps = steps;
         this.objectsBefore = ChildTestSupport.kernelObjectFds();
-        MTable jvm = new MTable(local.fdTable());
+        MTable jvm = new MTable(local.fdTable(), null);
         tasks.add(new MTask(local, jvm, null, true));
     }
 
@@ -314,8 +332,15 @@ final class FuzzSequence {
             // Only dropped handles owned it: the reaper closed it meanwhile.
             closed(t.table, n, false);
         }
-        check(!t.table.unclaimed.containsKey(n), "the kernel handed out fd " + n + " in " + t.table
-                + ", which holds an inherited copy of " + t.table.unclaimed.get(n) + ": something closed it");
+        if (t.table.unclaimed.containsKey(n)) {
+            // Closed meanwhile only if the GC collected a dropped handle it was copied from, and
+            // that closed the fd's last handle: then the library closed the copy too.
+            check(droppedOnly(t.table, n), "the kernel handed out fd " + n + " in " + t.table
+                    + ", which holds an inherited copy of " + t.table.unclaimed.get(n) + ": something closed it");
+            t.table.unclaimed.remove(n);
+            forgetCopy(t.table, n);
+            outcome("copy closed with a collected handle");
+        }
         addHandle(t, fd, file);
     }
 
@@ -478,6 +503,7 @@ final class FuzzSequence {
         removeHandle(h);
         h.task.table.cells.get(h.number()).pendingOwners.add(h.task);
         dropped.add(new PhantomReference<>(h.fd(), null));
+        droppedIds.add(h.id());
         log("drop " + h);
     }
 
@@ -496,6 +522,7 @@ final class FuzzSequence {
             List<MTask> in = table.aliveTasks();
             in.get(rnd.nextInt(in.size())).task.runFdTableGc();
         }
+        droppedIds.clear(); // every dropped handle is collected now, its state invalid
         int resolved = 0;
         for (MTable table : tables) {
             for (Integer n : new ArrayList<>(table.cells.keySet())) {
@@ -526,9 +553,10 @@ final class FuzzSequence {
             check(c.fdTable() == p.task.fdTable(), "a FILES child joins its parent's table");
         } else {
             check(c.fdTable() != p.task.fdTable(), "a child without FILES gets its own table");
-            table = new MTable(c.fdTable());
+            table = new MTable(c.fdTable(), p.table);
             for (Map.Entry<Integer, Cell> e : p.table.cells.entrySet()) {
                 if (!e.getValue().live.isEmpty()) {
+                    e.getValue().copied = true;
                     table.unclaimed.put(e.getKey(), e.getValue().file);
                     for (MHandle h : e.getValue().live) {
                         table.inheritable.put(h.id(), e.getKey());
@@ -555,7 +583,7 @@ final class FuzzSequence {
         MTable old = c.table;
         c.task.unshareFiles();
         check(c.task.fdTable() != old.real, "unshareFiles gave " + c + " a new table");
-        MTable fresh = new MTable(c.task.fdTable());
+        MTable fresh = new MTable(c.task.fdTable(), old);
         c.table = fresh;
         boolean oldLives = !old.aliveTasks().isEmpty();
         for (MHandle h : new ArrayList<>(live)) {
@@ -725,6 +753,7 @@ final class FuzzSequence {
         for (MHandle h : new ArrayList<>(live)) {
             if (dying.contains(h.task)) {
                 removeHandle(h);
+                deadIds.add(h.id());
                 Cell cell = h.task.table.cells.get(h.number());
                 if (cell.live.isEmpty()) {
                     orphaned.computeIfAbsent(h.task.table, k -> new HashSet<>()).add(h.number());
@@ -742,8 +771,7 @@ final class FuzzSequence {
                 String file = table.cells.get(n).file;
                 Kernel.await("fd " + n + " (" + file + ") of " + table + ", owned only by dead tasks, closed through another task",
                         CLEANUP_DEADLINE, () -> !file.equals(ChildTestSupport.link(pid, n)));
-                table.cells.remove(n);
-                forgetCopy(table, n);
+                closed(table, n, false);
             }
         }
         outcomes.merge("ms awaiting orphan closes", (int) ((System.nanoTime() - t0) / 1_000_000), Integer::sum);
@@ -792,6 +820,9 @@ final class FuzzSequence {
     private void closed(MTable t, int n, boolean verify) {
         Cell c = t.cells.remove(n);
         forgetCopy(t, n);
+        if (c != null && c.copied) {
+            releaseCopies(t, n, c.file);
+        }
         if (verify && c != null) {
             List<MTask> in = t.aliveTasks();
             if (!in.isEmpty()) {
@@ -799,6 +830,64 @@ final class FuzzSequence {
                 check(!c.file.equals(now), "fd " + n + " of " + t + " should be closed but still refers to " + c.file);
             }
         }
+    }
+
+    /**
+     * {@code t} closed {@code n}, whose last handle went: every table copied from it closes its
+     * unclaimed copy there too, unless a handle it was copied from is still valid (live, dropped
+     * but not collected, or of a dead task).
+     */
+    private void releaseCopies(MTable t, int n, String file) {
+        Set<MTable> tables = new HashSet<>();
+        for (MTask x : tasks) {
+            tables.add(x.table);
+        }
+        for (MTable d : tables) {
+            if (!d.isCopyOf(t) || !d.unclaimed.containsKey(n) || d.cells.containsKey(n) || copyHeld(d, n)) {
+                continue;
+            }
+            String copy = d.unclaimed.remove(n);
+            forgetCopy(d, n);
+            outcome("copy closed with its last handle");
+            int pid = d.aliveTasks().get(0).pid();
+            check(!copy.equals(ChildTestSupport.link(pid, n)), "the unclaimed copy of fd " + n + " (" + copy + ") in " + d
+                    + " is closed once " + t + " closed its last handle of " + file);
+        }
+    }
+
+    /** Whether a handle that {@code d}'s copy at {@code n} was made from is still valid. */
+    private boolean copyHeld(MTable d, int n) {
+        for (Map.Entry<Integer, Integer> e : d.inheritable.entrySet()) {
+            int id = e.getKey();
+            if (e.getValue() == n && (droppedIds.contains(id) || deadIds.contains(id) || isLive(id))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code d}'s copy at {@code n} is held only by dropped handles the GC may have collected. */
+    private boolean droppedOnly(MTable d, int n) {
+        boolean dropped = false;
+        for (Map.Entry<Integer, Integer> e : d.inheritable.entrySet()) {
+            int id = e.getKey();
+            if (e.getValue() == n) {
+                if (deadIds.contains(id) || isLive(id)) {
+                    return false;
+                }
+                dropped |= droppedIds.contains(id);
+            }
+        }
+        return dropped;
+    }
+
+    private boolean isLive(int id) {
+        for (MHandle h : live) {
+            if (h.id() == id) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code t} closed its copy at {@code n}: the handles it was inherited from are not inheritable any more. */
@@ -874,6 +963,7 @@ final class FuzzSequence {
             removeHandle(h);
             h.task.table.cells.get(h.number()).pendingOwners.add(h.task);
             dropped.add(new PhantomReference<>(h.fd(), null));
+            droppedIds.add(h.id());
         }
         log("drop every handle");
     }

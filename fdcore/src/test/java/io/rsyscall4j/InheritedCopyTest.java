@@ -10,6 +10,8 @@ import io.rsyscall4j.fd.FileDescriptor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,12 +38,21 @@ class InheritedCopyTest {
             FileDescriptor second = child.inheritFd(parents); // while the copy is open: fine, a second handle
             second.invalidate();
             assertTrue(first.invalidate(), "the last handle closes the child's copy");
+            // The lowest free number comes first: open until the kernel hands out the closed one again.
+            List<FileDescriptor> lower = new ArrayList<>();
             FileDescriptor reused = child.open(file("b"), O_RDONLY);
+            while (reused.number() < parents.number()) {
+                lower.add(reused);
+                reused = child.open(file("b"), O_RDONLY);
+            }
             assertEquals(parents.number(), reused.number(), "the kernel hands the closed number out again");
             FDTableMismatchException e = assertThrows(FDTableMismatchException.class, () -> child.inheritFd(parents));
             assertTrue(e.getMessage().contains("fd " + parents.number()), e.getMessage());
             assertEquals(file("b"), ChildTestSupport.link(child.pid(), reused.number()), "the new fd is untouched");
             reused.close();
+            for (FileDescriptor fd : lower) {
+                fd.close();
+            }
         } finally {
             child.exit(0);
             parents.close();

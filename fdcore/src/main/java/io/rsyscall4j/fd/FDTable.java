@@ -10,7 +10,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -50,8 +49,8 @@ public final class FDTable {
     /** The numbers whose entries are unowned, so GC finds them without scanning every entry. */
     final BitSet unowned = new BitSet();
     final List<WeakReference<FileDescriptorTask>> tasks = new ArrayList<>();
-    /** Handles of the parent table (and its ancestors) when this table was copied from it. */
-    private Map<HandleState, Boolean> inherited = new WeakHashMap<>();
+    /** Handles of the parent table (and its ancestors) when this table was copied from it, and its copies. */
+    final InheritedCopies inherited = new InheritedCopies();
     private final FdCloser closer = new FdCloser(this);
 
     static {
@@ -76,12 +75,7 @@ public final class FDTable {
         if (parent != null) {
             parent.lock.lock();
             try {
-                for (FdEntry e : parent.nearToHandles.values()) {
-                    for (HandleState s : e.handles) {
-                        inherited.put(s, Boolean.TRUE);
-                    }
-                }
-                inherited.putAll(parent.inherited);
+                InheritedCopies.copyLocked(parent, this);
             } finally {
                 parent.lock.unlock();
             }
@@ -97,7 +91,7 @@ public final class FDTable {
     void removeInherited() {
         lock.lock();
         try {
-            inherited = new WeakHashMap<>();
+            inherited.forgetAllLocked();
         } finally {
             lock.unlock();
         }
@@ -119,6 +113,37 @@ public final class FDTable {
         try {
             FdEntry e = nearToHandles.get(number);
             return e == null ? 0 : e.handles.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The kernel has copied this table from its parent's (the clone or unshare is done): until
+     * then a copy whose last handle went is only forgotten, since the kernel may not have copied it.
+     */
+    void kernelCopyMade() {
+        lock.lock();
+        try {
+            inherited.copyMadeLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The numbers a task of this table owns or may still claim, ascending: the tracked ones and
+     * the copies of ancestor handles ({@link FileDescriptorTask#inheritFd}). Every other fd of the
+     * table is one nobody here can ever own.
+     */
+    int[] claimableNumbers() {
+        lock.lock();
+        try {
+            java.util.TreeSet<Integer> all = new java.util.TreeSet<>(nearToHandles.keySet());
+            for (int n : inherited.numbersLocked()) {
+                all.add(n);
+            }
+            return all.stream().mapToInt(Integer::intValue).toArray();
         } finally {
             lock.unlock();
         }
@@ -192,7 +217,7 @@ public final class FDTable {
     }
 
     boolean isInheritedLocked(HandleState state) {
-        return inherited.containsKey(state);
+        return inherited.containsLocked(state);
     }
 
     /**
@@ -201,9 +226,7 @@ public final class FDTable {
      * out a number that is closed, or that the kernel has given to another file since.
      */
     void forgetInheritedLocked(int number) {
-        if (!inherited.isEmpty()) {
-            inherited.keySet().removeIf(s -> s.number == number);
-        }
+        inherited.forgetLocked(number);
     }
 
     /** rsyscall's {@code _make_fd_handle_from_near}: a new handle for {@code number} in {@code task}. */
@@ -274,6 +297,7 @@ public final class FDTable {
         }
         nearToHandles.remove(s.number);
         forgetInheritedLocked(s.number);
+        inherited.takenLocked(s.number, e);
         return Removal.CLOSE_NOW;
     }
 
@@ -302,6 +326,7 @@ public final class FDTable {
         }
         nearToHandles.remove(number);
         forgetInheritedLocked(number);
+        inherited.takenLocked(number, e);
         return BorrowEnd.CLOSE_NOW;
     }
 

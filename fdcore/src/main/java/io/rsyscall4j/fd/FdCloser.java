@@ -136,6 +136,7 @@ final class FdCloser {
                     continue;
                 }
                 table.forgetInheritedLocked(n);
+                table.inherited.takenLocked(n, e);
                 taken[count++] = n;
             }
             table.unowned.clear();
@@ -157,6 +158,7 @@ final class FdCloser {
         try {
             return closeTaken(task, taken);
         } finally {
+            InheritedCopies.releaseInCopies(table); // before the batch counts as done: a GC waiting for it sees the copies closed
             table.lock.lock();
             try {
                 batchesInFlight.remove(ticket);
@@ -270,6 +272,8 @@ final class FdCloser {
             Reaper.requestGc(table);
         } catch (SyscallHangup e) {
             forgetMaybeClosed(task, new int[] {number}, 0, 0, e);
+        } finally {
+            InheritedCopies.releaseInCopies(table);
         }
     }
 

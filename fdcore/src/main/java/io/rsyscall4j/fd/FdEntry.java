@@ -14,6 +14,8 @@ final class FdEntry {
     /** Almost always one or two handles: a list beats a hash set in size and speed. */
     final ArrayList<HandleState> handles = new ArrayList<>(1);
     int borrows;
+    /** A table was copied from this one while the fd had handles: its copies go once they are gone. */
+    boolean copied;
 
     boolean isUnowned() {
         return handles.isEmpty() && borrows == 0;

@@ -363,6 +363,15 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
     }
 
     /**
+     * Closes every fd of this task's table that no task of it owns or may still claim with
+     * {@link #inheritFd}: the copies a clone made of fds nobody here can ever own (the parent's
+     * fds that had no handle), as after {@link #unshareFiles}.
+     */
+    protected final void closeUnclaimable() throws IOException {
+        closeUnownedAfterUnshare(fdTable().claimableNumbers());
+    }
+
+    /**
      * The kernel half of {@link #unshareFiles}: {@code unshare(CLONE_FILES)} run by this task.
      * Subclasses whose syscalls do not run in their own thread of control override it.
      */

@@ -9,6 +9,16 @@ import java.time.Duration;
 /** This package's side of {@link FdInternals}: the machinery fdcore's other packages need. */
 final class Internals implements FdInternals.Access {
     @Override
+    public int[] claimableNumbers(FDTable table) {
+        return table.claimableNumbers();
+    }
+
+    @Override
+    public void kernelCopyMade(FDTable table) {
+        table.kernelCopyMade();
+    }
+
+    @Override
     public FDTable newFdTable(int creatorPid, FDTable parent) {
         return new FDTable(creatorPid, parent);
     }

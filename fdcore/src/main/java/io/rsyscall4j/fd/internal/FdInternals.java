@@ -33,6 +33,12 @@ public final class FdInternals {
         /** A scratch buffer of {@code space}, used through {@code sysif} until it is closed. */
         ScratchBuffer scratch(AddressSpace space, SyscallInterface sysif) throws SyscallException;
 
+        /** The numbers a task of {@code table} owns or may claim, ascending. */
+        int[] claimableNumbers(FDTable table);
+
+        /** The kernel has made the copy that {@code table} stands for. */
+        void kernelCopyMade(FDTable table);
+
         /** Stops the reaper's thread; whether it ended within {@code timeout}. */
         boolean stopReaper(Duration timeout);
 
@@ -97,6 +103,16 @@ public final class FdInternals {
      */
     public static ScratchBuffer scratch(AddressSpace space, SyscallInterface sysif) throws SyscallException {
         return access().scratch(space, sysif);
+    }
+
+    /** The numbers a task of {@code table} owns or may claim, ascending. */
+    public static int[] claimableNumbers(FDTable table) {
+        return access().claimableNumbers(table);
+    }
+
+    /** The kernel has made the copy that {@code table} stands for (the clone is done). */
+    public static void kernelCopyMade(FDTable table) {
+        access().kernelCopyMade(table);
     }
 
     /**
