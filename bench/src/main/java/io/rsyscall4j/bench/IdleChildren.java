@@ -17,11 +17,13 @@ import java.util.List;
  * Row {@code idle-children-10k}: what one idle child task costs when many live at once. Makes
  * {@code count} children of the JVM, checks every one still answers ({@code getpid} run in it
  * returns its pid), and prints, per child, the bytes it costs and the time to make it:
- * {@code total heap rss kernel nsPerClone}. Heap is the JVM's heap in use after full GCs; rss the
- * JVM process's resident pages (which hold the children's stacks: they share its memory); kernel
- * the machine's {@code KernelStack + Slab + PageTables} from {@code /proc/meminfo} (task structs,
- * kernel stacks, fd tables, pipes, pidfds; other processes' changes meanwhile count too, so run
- * it on a quiet machine).
+ * {@code total heap rss kernel nsPerClone}, where {@code total = rss + kernel}. Rss is the JVM
+ * process's growth in resident pages: the children's stacks (they share its memory) and the
+ * heap the JVM committed for them, which is more than {@code heap}, the JVM's heap in use after
+ * full GCs (shown, not added: it is inside rss). Kernel is the machine's
+ * {@code KernelStack + Slab + PageTables} from {@code /proc/meminfo} (task structs, kernel
+ * stacks, fd tables, pipes, pidfds; other processes' changes meanwhile count too, so run it on a
+ * quiet machine).
  *
  * <p>{@code java -cp ... io.rsyscall4j.bench.IdleChildren ffm 10000 [files]}: {@code files}
  * makes {@link CloneFlag#FILES} children, which share the JVM's fd table instead of copying it.
@@ -36,7 +38,7 @@ public final class IdleChildren {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         local.clone(flags).exit(0); // the spawner thread and the classes, before the first reading
         long heap0 = usedAfterGc(memory);
-        long rss0 = kib("/proc/self/status", "VmRSS:");
+        long rss0 = kib("/proc/self/status", "VmRSS:") * 1024;
         long kernel0 = kernelKib();
         List<ChildTask> children = new ArrayList<>(count);
         long t0 = System.nanoTime();
@@ -51,9 +53,9 @@ public final class IdleChildren {
             }
         }
         long heap = (usedAfterGc(memory) - heap0) / count;
-        long rss = (kib("/proc/self/status", "VmRSS:") - rss0) * 1024 / count;
+        long rss = (kib("/proc/self/status", "VmRSS:") * 1024 - rss0) / count;
         long kernel = (kernelKib() - kernel0) * 1024 / count;
-        System.out.println((heap + rss + kernel) + " " + heap + " " + rss + " " + kernel + " " + nsPerClone);
+        System.out.println((rss + kernel) + " " + heap + " " + rss + " " + kernel + " " + nsPerClone);
         for (ChildTask c : children) {
             c.exit(0);
         }
