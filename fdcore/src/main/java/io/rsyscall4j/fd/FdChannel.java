@@ -1,7 +1,5 @@
 package io.rsyscall4j.fd;
 
-import io.rsyscall4j.api.Errno;
-import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.IOException;
@@ -42,32 +40,25 @@ final class FdChannel implements ByteChannel {
         if (len == 0) {
             return 0;
         }
-        while (true) {
-            try {
-                int n;
-                if (dst.hasArray()) {
-                    n = fd.read(dst.array(), dst.arrayOffset() + pos, len);
-                } else {
-                    n = direct(Sys.READ, dst, pos, len);
-                    if (n < 0) {
-                        byte[] copy = new byte[Math.min(len, AddressSpace.SCRATCH_SIZE)];
-                        n = fd.read(copy, 0, copy.length);
-                        dst.put(pos, copy, 0, n);
-                    }
-                }
-                if (n == 0) {
-                    return -1;
-                }
-                dst.position(pos + n);
-                return n;
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            } catch (InvalidHandleException e) {
-                throw closedChannel(e);
-            }
+        int n = FdStreamSupport.retryingEintr(() -> readOnce(dst, pos, len), this::closedChannel);
+        if (n == 0) {
+            return -1;
         }
+        dst.position(pos + n);
+        return n;
+    }
+
+    private int readOnce(ByteBuffer dst, int pos, int len) throws IOException {
+        if (dst.hasArray()) {
+            return fd.read(dst.array(), dst.arrayOffset() + pos, len);
+        }
+        int n = direct(Sys.READ, dst, pos, len);
+        if (n < 0) {
+            byte[] copy = new byte[Math.min(len, AddressSpace.SCRATCH_SIZE)];
+            n = fd.read(copy, 0, copy.length);
+            dst.put(pos, copy, 0, n);
+        }
+        return n;
     }
 
     /** Writes all of {@code src}'s remaining bytes (blocking), through as many writes as needed. */
@@ -75,35 +66,25 @@ final class FdChannel implements ByteChannel {
     public int write(ByteBuffer src) throws IOException {
         checkOpen();
         int start = src.position();
-        byte[] copy = null;
         while (src.hasRemaining()) {
             int pos = src.position();
             int len = src.limit() - pos;
-            try {
-                int n;
-                if (src.hasArray()) {
-                    n = fd.write(src.array(), src.arrayOffset() + pos, len);
-                } else {
-                    n = direct(Sys.WRITE, src, pos, len);
-                    if (n < 0) {
-                        if (copy == null) {
-                            copy = new byte[Math.min(len, AddressSpace.SCRATCH_SIZE)];
-                        }
-                        int k = Math.min(len, copy.length);
-                        src.get(pos, copy, 0, k);
-                        n = fd.write(copy, 0, k);
-                    }
-                }
-                src.position(pos + n);
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            } catch (InvalidHandleException e) {
-                throw closedChannel(e);
-            }
+            src.position(pos + FdStreamSupport.retryingEintr(() -> writeOnce(src, pos, len), this::closedChannel));
         }
         return src.position() - start;
+    }
+
+    private int writeOnce(ByteBuffer src, int pos, int len) throws IOException {
+        if (src.hasArray()) {
+            return fd.write(src.array(), src.arrayOffset() + pos, len);
+        }
+        int n = direct(Sys.WRITE, src, pos, len);
+        if (n < 0) {
+            byte[] copy = new byte[Math.min(len, AddressSpace.SCRATCH_SIZE)];
+            src.get(pos, copy, 0, copy.length);
+            n = fd.write(copy, 0, copy.length);
+        }
+        return n;
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.rsyscall4j.fd;
 
-import io.rsyscall4j.api.Errno;
-import io.rsyscall4j.api.ErrnoException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
@@ -32,18 +30,8 @@ final class FdInputStream extends InputStream {
         if (len == 0) {
             return 0;
         }
-        while (true) {
-            try {
-                int n = fd.read(b, off, len);
-                return n == 0 ? -1 : n;
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            } catch (InvalidHandleException e) {
-                throw FdStreamSupport.closed(fd, e);
-            }
-        }
+        int n = FdStreamSupport.retryingEintr(() -> fd.read(b, off, len), e -> FdStreamSupport.closed(fd, e));
+        return n == 0 ? -1 : n;
     }
 
     /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */

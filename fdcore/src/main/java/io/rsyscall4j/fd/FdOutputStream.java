@@ -1,7 +1,5 @@
 package io.rsyscall4j.fd;
 
-import io.rsyscall4j.api.Errno;
-import io.rsyscall4j.api.ErrnoException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Objects;
@@ -30,15 +28,9 @@ final class FdOutputStream extends OutputStream {
         FdStreamSupport.checkOpen(closed, fd);
         int done = 0;
         while (done < len) {
-            try {
-                done += fd.write(b, off + done, len - done);
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            } catch (InvalidHandleException e) {
-                throw FdStreamSupport.closed(fd, e);
-            }
+            int at = off + done;
+            int rest = len - done;
+            done += FdStreamSupport.retryingEintr(() -> fd.write(b, at, rest), e -> FdStreamSupport.closed(fd, e));
         }
     }
 
