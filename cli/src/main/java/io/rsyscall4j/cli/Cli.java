@@ -1,6 +1,7 @@
 package io.rsyscall4j.cli;
 
 import java.io.PrintWriter;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
@@ -11,13 +12,14 @@ import picocli.CommandLine;
 final class Cli {
     private Cli() {}
 
-    static int run(RuntimeView runtime, String version, PrintWriter out, PrintWriter err, String... args) {
+    /** Runs the command {@code args} name; {@code version} is asked only by {@code --version}. */
+    static int run(RuntimeView runtime, Supplier<String> version, PrintWriter out, PrintWriter err, String... args) {
         CommandLine commandLine = new CommandLine(new Rsyscall4jCommand())
                 .addSubcommand(new InfoCommand(runtime))
                 .addSubcommand(new ExecCommand(runtime));
         // exec's program and its arguments are never options of ours, even without "--".
         commandLine.getSubcommands().get("exec").setStopAtPositional(true);
-        commandLine.getCommandSpec().version("rsyscall4j " + version);
+        commandLine.getCommandSpec().versionProvider(() -> new String[] {"rsyscall4j " + version.get()});
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((e, a) -> {

@@ -28,7 +28,7 @@ public final class CliComponent implements ToIntFunction<String[]> {
         PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
         PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
         try (OsgiRuntimeView runtime = new OsgiRuntimeView(context)) {
-            return Cli.run(runtime, context.getBundle().getVersion().toString(), out, err, RawText.arguments(args));
+            return Cli.run(runtime, () -> context.getBundle().getVersion().toString(), out, err, RawText.arguments(args));
         }
     }
 }
