@@ -54,7 +54,7 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     static EmbeddedFelix start() {
-        Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmpdir = PrivateCache.tmpdir();
         Path cache;
         try {
             cache = PrivateCache.create(tmpdir);

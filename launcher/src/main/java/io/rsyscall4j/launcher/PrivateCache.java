@@ -47,6 +47,11 @@ final class PrivateCache {
 
     private PrivateCache() {}
 
+    /** Where the private directories are made: {@code java.io.tmpdir}. */
+    static Path tmpdir() {
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
     /** Makes this launcher's directory (mode 0700 from its creation) in {@code tmpdir}. */
     static Path create(Path tmpdir) throws IOException {
         Path dir = Files.createTempDirectory(tmpdir, PREFIX + ProcessHandle.current().pid() + "-" + startTime("self") + "-");

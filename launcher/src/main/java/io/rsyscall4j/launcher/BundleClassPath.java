@@ -1,0 +1,148 @@
+package io.rsyscall4j.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToIntFunction;
+
+/**
+ * The launcher's fast path: the same bundle jars as {@link EmbeddedFelix} installs, read from the
+ * launcher jar into memory and put on one {@link BundleClassLoader}, without a framework. The
+ * command line is the cli bundle's {@code ServiceLoader} provider of {@code ToIntFunction}, and
+ * fdcore finds the syscall providers with {@code ServiceLoader} too, as it does on any class path.
+ *
+ * <p>It writes nothing, unless a native library must be a file (JNA's, when the JNA provider is
+ * used): then it makes the launcher's private directory ({@link PrivateCache}) and writes the
+ * library there, and deletes the directory when closed or at exit. JNA itself is told never to
+ * unpack anything ({@code jna.nounpack}), so no other directory is used.
+ */
+final class BundleClassPath implements AutoCloseable {
+    private static final String JAR_LIST = "classpath.list";
+    private static final String NATIVE_DIR = "native";
+
+    private final BundleClassLoader loader;
+    private final Object cacheLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread cleanupAtExit = new Thread(this::deleteCache, "rsyscall4j-cache-cleanup");
+    /** Guarded by {@link #cacheLock}. */
+    private Path cache;
+
+    private BundleClassPath(List<NestedJar> jars) {
+        this.loader = new BundleClassLoader(jars, this::writeNative);
+    }
+
+    /** Reads the jars of {@code classpath.list} out of the launcher jar and makes their class loader. */
+    static BundleClassPath open() {
+        // Before any JNA class runs: a library JNA needs is a file BundleClassLoader wrote, never one JNA unpacked.
+        System.setProperty("jna.nounpack", "true");
+        List<NestedJar> jars = new ArrayList<>();
+        try {
+            for (String name : jarNames()) {
+                try (InputStream in = resource("/bundles/" + name)) {
+                    jars.add(NestedJar.read(name, in.readAllBytes()));
+                }
+            }
+        } catch (IOException e) {
+            throw new LaunchFailure("cannot read the bundles inside the launcher jar", e);
+        }
+        return new BundleClassPath(jars);
+    }
+
+    /** The command line: arguments in, exit status out; commands run with the bundles' loader as context loader. */
+    @SuppressWarnings("unchecked")
+    ToIntFunction<String[]> commandLine() {
+        Thread.currentThread().setContextClassLoader(loader);
+        var found = ServiceLoader.load(ToIntFunction.class, loader).iterator();
+        try {
+            if (!found.hasNext()) {
+                throw new LaunchFailure("the command line bundle io.rsyscall4j.cli provides no command line", null);
+            }
+            return (ToIntFunction<String[]>) found.next();
+        } catch (ServiceConfigurationError e) {
+            throw new LaunchFailure("cannot load the command line bundle io.rsyscall4j.cli", e);
+        }
+    }
+
+    private Path writeNative(String entry, byte[] bytes) throws IOException {
+        synchronized (cacheLock) {
+            if (closed.get()) {
+                throw new IOException("the launcher is closing");
+            }
+            if (cache == null) {
+                cache = PrivateCache.create(PrivateCache.tmpdir());
+                Runtime.getRuntime().addShutdownHook(cleanupAtExit);
+                try {
+                    PrivateCache.removeStale(PrivateCache.tmpdir(), cache);
+                } catch (IOException e) {
+                    System.err.println("rsyscall4j: could not look for stale caches in " + PrivateCache.tmpdir()
+                            + ": " + e.getMessage());
+                }
+                Files.createDirectory(cache.resolve(NATIVE_DIR));
+            }
+            // One flat name per entry: no directories to make, and none shared between libraries.
+            Path file = cache.resolve(NATIVE_DIR).resolve(entry.replace('/', '-'));
+            Files.write(file, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return file;
+        }
+    }
+
+    @Override
+    public void close() {
+        deleteCache();
+        synchronized (cacheLock) {
+            if (cache != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanupAtExit);
+                } catch (IllegalStateException alreadyExiting) {
+                    // the hook is running or has run: it did the same work
+                }
+            }
+        }
+    }
+
+    private void deleteCache() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        synchronized (cacheLock) {
+            if (cache != null) {
+                try {
+                    PrivateCache.delete(cache);
+                } catch (IOException e) {
+                    System.err.println("rsyscall4j: could not delete the private cache " + cache + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static List<String> jarNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(resource(JAR_LIST), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                String name = line.strip();
+                if (!name.isEmpty() && !name.startsWith("#")) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+
+    private static InputStream resource(String name) throws IOException {
+        InputStream in = BundleClassPath.class.getResourceAsStream(name);
+        if (in == null) {
+            throw new IOException(name + " is missing from the launcher jar");
+        }
+        return in;
+    }
+}
