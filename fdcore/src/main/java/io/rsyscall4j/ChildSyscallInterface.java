@@ -12,6 +12,7 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
+import io.rsyscall4j.fd.internal.Poller;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -308,17 +309,27 @@ final class ChildSyscallInterface implements SyscallInterface {
         INT_LE.set(pollfds, 8, pidfd);
         SHORT_LE.set(pollfds, 12, POLLIN);
         SHORT_LE.set(pollfds, 14, (short) 0);
+        boolean parks = Poller.inVirtualThread();
+        boolean parked = false;
         while (true) {
             local.writeMemory(fds, pollfds, 0, 16);
             long ready;
             try {
-                ready = local.syscall(Sys.POLL, fds, 2, timeoutMs);
+                // A virtual thread never waits in poll: it asks without waiting, and parks in the
+                // poller for the same fds and timeout when nothing is ready yet.
+                ready = local.syscall(Sys.POLL, fds, 2, parks ? 0 : timeoutMs);
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EINTR) {
                     continue;
                 }
                 throw e;
             }
+            if (ready == 0 && parks && !parked) {
+                Poller.awaitAny(local, new int[] {fd, pidfd}, (short) (events | POLLIN), timeoutMs * 1_000_000L);
+                parked = true;
+                continue;
+            }
+            parked = false;
             if (ready == 0) {
                 if (stack.childDone()) {
                     gone = "it exited or exec'd";

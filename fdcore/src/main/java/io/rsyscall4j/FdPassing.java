@@ -7,6 +7,7 @@ import static io.rsyscall4j.api.Linux.SCM_RIGHTS;
 import static io.rsyscall4j.api.Linux.SOL_SOCKET;
 
 import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.fd.Borrowed;
@@ -54,8 +55,10 @@ final class FdPassing {
             }
             int control = fds.isEmpty() ? 0 : cmsgSpace(4 * fds.size());
             int dataAt = CONTROL + control;
+            boolean parked = Parking.await(t, s.number(), Linux.POLLOUT);
             try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
-                int len = Math.min(data.length, buf.capacity() - dataAt);
+                // Writable promises some room, not 64 KiB: a virtual thread sends a page at most.
+                int len = Math.min(data.length, Math.min(buf.capacity() - dataAt, parked ? Linux.PAGE_SIZE : Integer.MAX_VALUE));
                 long base = buf.address();
                 byte[] m = new byte[dataAt + len];
                 putLong(m, 16, base + IOV);
@@ -85,6 +88,12 @@ final class FdPassing {
         }
     }
 
+    /** A scratch buffer, once the borrowed socket is readable (a virtual thread parks till then). */
+    private static ScratchBuffer scratchWhenReady(Task task, Borrowed socket) throws IOException {
+        Parking.await(task, socket.number(), Linux.POLLIN);
+        return FdInternals.scratch(task.addressSpace(), task.sysif());
+    }
+
     static ReceivedMessage receive(Task task, FileDescriptor socket, int maxBytes, int maxFds) throws IOException {
         if (maxFds < 0 || maxFds > SCM_MAX_FD) {
             throw new IllegalArgumentException("recvmsg(" + socket.number() + "): room for " + maxFds
@@ -103,7 +112,7 @@ final class FdPassing {
         int controlLen;
         byte[] m;
         FDTable madeIn = task.fdTable();
-        try (Borrowed s = socket.borrow(task); ScratchBuffer buf = FdInternals.scratch(task.addressSpace(), task.sysif())) {
+        try (Borrowed s = socket.borrow(task); ScratchBuffer buf = scratchWhenReady(task, s)) {
             int len = Math.min(maxBytes, buf.capacity() - dataAt);
             long base = buf.address();
             byte[] h = new byte[CONTROL];

@@ -16,6 +16,12 @@ final class LocalTask extends Task {
         super(sysif, pid, jvmTable, jvmSpace);
     }
 
+    /** True: the JVM makes this task's calls itself, so a virtual thread parks before one blocks. */
+    @Override
+    protected boolean runsInJvm() {
+        return true;
+    }
+
     /**
      * Refused: {@code unshare(CLONE_FILES)} would move only the calling Java thread to a copy of
      * the table, and the JVM's other threads — and every handle they use — would then disagree

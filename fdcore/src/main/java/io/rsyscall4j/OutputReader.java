@@ -8,6 +8,7 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.Poller;
 import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,7 +46,15 @@ final class OutputReader {
                         }
                     }
                     mem.write(0, fds.array(), 0, count * POLLFD_SIZE);
-                    poll(task, mem.address(), count);
+                    if (task instanceof LocalTask && Poller.inVirtualThread()) {
+                        int[] numbers = new int[count];
+                        for (int k = 0; k < count; k++) {
+                            numbers[k] = borrowed[which[k]].number();
+                        }
+                        awaitAny(task, mem.address(), count, numbers);
+                    } else {
+                        poll(task, mem.address(), count, -1);
+                    }
                 } finally {
                     for (Borrowed x : borrowed) {
                         if (x != null) {
@@ -80,11 +89,17 @@ final class OutputReader {
         return new byte[][] {got[0].toByteArray(), got[1].toByteArray()};
     }
 
-    private static void poll(Task task, long address, int count) throws IOException {
+    /** A virtual thread's poll: parks in the poller until one of the fds is ready (a poll finds out which). */
+    private static void awaitAny(Task task, long address, int count, int[] numbers) throws IOException {
+        while (poll(task, address, count, 0) == 0) {
+            Poller.awaitAny(task.sysif(), numbers, POLLIN, -1);
+        }
+    }
+
+    private static long poll(Task task, long address, int count, int timeout) throws IOException {
         while (true) {
             try {
-                task.sysif().syscall(Sys.POLL, address, count, -1);
-                return;
+                return task.sysif().syscall(Sys.POLL, address, count, timeout);
             } catch (ErrnoException e) {
                 if (e.errno() != Errno.EINTR) {
                     throw e;

@@ -7,6 +7,7 @@ import io.rsyscall4j.fd.AddressSpace;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.Poller;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -141,11 +142,12 @@ public final class Rsyscall {
         boolean spawner = Spawner.stopIfIdle(timeout);
         boolean watcher = ProcessWatcher.stopIfIdle(timeout);
         boolean janitor = ChildJanitor.stopIfIdle(timeout);
+        boolean poller = Poller.stopIfIdle(timeout);
         // Threads kept for live children are the rule, not a fault: said at DEBUG only.
         LOG.log(Level.DEBUG, "background threads stopped: reaper {0}, spawner {1}, process watcher {2},"
-                + " child janitor {3} (no: children are alive, or it did not end in time)", reaper, spawner,
-                watcher, janitor);
-        return reaper && spawner && watcher && janitor;
+                + " child janitor {3}, poller {4} (no: children are alive, threads wait, or it did not end in"
+                + " time)", reaper, spawner, watcher, janitor, poller);
+        return reaper && spawner && watcher && janitor && poller;
     }
 
     /** The names of the providers found (through {@link ServiceLoader}) that work on this JVM. */

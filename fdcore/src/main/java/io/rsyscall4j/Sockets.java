@@ -7,6 +7,7 @@ import static io.rsyscall4j.api.Linux.SOL_SOCKET;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.fd.AddressSpace;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.FileDescriptorTask;
@@ -137,16 +138,23 @@ public final class Sockets {
         String call = "sendto(" + socket.number() + ", " + describe(address) + ")";
         byte[] sa = SocketAddresses.encode(address, call);
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
-            if (data.length > s.capacity() - SocketAddresses.STORAGE) {
-                throw new IllegalArgumentException(call + ": " + data.length + " bytes is more than one call sends");
-            }
+        if (data.length > AddressSpace.SCRATCH_SIZE - SocketAddresses.STORAGE) {
+            throw new IllegalArgumentException(call + ": " + data.length + " bytes is more than one call sends");
+        }
+        try (Borrowed b = socket.borrow(t)) {
+            Parking.await(t, b.number(), Linux.POLLOUT);
+            return sendTo(t, b, data, sa);
+        } catch (ErrnoException e) {
+            throw e.withSubject(socket.number() + ", " + describe(address));
+        }
+    }
+
+    private static int sendTo(FileDescriptorTask t, Borrowed b, byte[] data, byte[] sa) throws IOException {
+        try (ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             s.write(0, sa, 0, sa.length);
             s.write(SocketAddresses.STORAGE, data, 0, data.length);
             return (int) t.sysif().syscall(Sys.SENDTO, b.number(), s.address() + SocketAddresses.STORAGE,
                     data.length, MSG_NOSIGNAL, s.address(), sa.length);
-        } catch (ErrnoException e) {
-            throw e.withSubject(socket.number() + ", " + describe(address));
         }
     }
 
@@ -156,11 +164,20 @@ public final class Sockets {
      */
     public static Datagram receiveFrom(FileDescriptor socket, int max) throws IOException {
         FileDescriptorTask t = socket.task();
-        try (Borrowed b = socket.borrow(t); ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
+        if (max < 0) {
+            throw new IllegalArgumentException("recvfrom(" + socket.number() + "): negative size " + max);
+        }
+        try (Borrowed b = socket.borrow(t)) {
+            Parking.await(t, b.number(), Linux.POLLIN);
+            return receiveFrom(t, b, max);
+        } catch (ErrnoException e) {
+            throw e.withSubject(Integer.toString(socket.number()));
+        }
+    }
+
+    private static Datagram receiveFrom(FileDescriptorTask t, Borrowed b, int max) throws IOException {
+        try (ScratchBuffer s = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             int n = Math.min(max, s.capacity() - SocketAddresses.STORAGE - 8);
-            if (n < 0) {
-                throw new IllegalArgumentException("recvfrom(" + socket.number() + "): negative size " + max);
-            }
             int lenAt = SocketAddresses.STORAGE;
             int dataAt = lenAt + 8;
             s.write(lenAt, ints(SocketAddresses.STORAGE), 0, 4);
@@ -170,8 +187,6 @@ public final class Sockets {
             s.read(0, all, 0, all.length);
             int addrLen = Math.min(intAt(all, lenAt), SocketAddresses.STORAGE);
             return new Datagram(Arrays.copyOfRange(all, dataAt, dataAt + got), SocketAddresses.decode(all, addrLen));
-        } catch (ErrnoException e) {
-            throw e.withSubject(Integer.toString(socket.number()));
         }
     }
 

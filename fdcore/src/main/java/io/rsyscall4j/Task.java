@@ -224,12 +224,17 @@ public non-sealed class Task extends FileDescriptorTask {
      * {@code accept4(listener, SOCK_CLOEXEC)} in this task: waits for the next connection on
      * {@code listener} (a handle usable by this task: same fd table) and returns it as this task's
      * handle. The peer's address is {@link Sockets#remoteAddress}.
+     *
+     * <p>A virtual thread waits for a pending connection parked (interruptibly:
+     * {@link java.io.InterruptedIOException}, nothing accepted), then accepts; if another process
+     * sharing the listener takes that connection first, the accept blocks as on a platform thread.
      */
     public FileDescriptor accept(FileDescriptor listener) throws IOException {
         checkCanMakeFds("accept a connection");
         FDTable madeIn = fdTable();
         long fd = creatingFds(() -> {
             try (Borrowed b = listener.borrow(this)) {
+                Parking.await(this, b.number(), io.rsyscall4j.api.Linux.POLLIN);
                 return sysif().syscall(Sys.ACCEPT4, b.number(), 0, 0, SOCK_CLOEXEC);
             } catch (ErrnoException e) {
                 throw e.withSubject(Integer.toString(listener.number()));

@@ -2,8 +2,10 @@ package io.rsyscall4j.fd;
 
 import static io.rsyscall4j.api.Linux.F_SETFD;
 
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.fd.internal.Poller;
 import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +45,8 @@ import java.util.Objects;
  */
 public final class FileDescriptor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
+    /** The room a writable pipe has at least ({@code PIPE_BUF}). */
+    private static final int PIPE_BUF = 4096;
 
     private final FileDescriptorTask task;
     private final int number;
@@ -250,14 +254,25 @@ public final class FileDescriptor implements AutoCloseable {
      * {@code read(2)} into {@code buf[off, off+len)}, at most {@value AddressSpace#SCRATCH_SIZE}
      * bytes at once.
      *
+     * <p>In a virtual thread, a read that would block parks the thread rather than its carrier
+     * (the local task's fds wait for {@code POLLIN} in fdcore's poller, then read; a child task's
+     * call parks while the child blocks). There an {@link Thread#interrupt interrupt} ends a read
+     * of the local task's fd that waits: it throws {@link java.io.InterruptedIOException} having
+     * read nothing, the handle still valid and the interrupt status cleared. Platform threads
+     * block in {@code read(2)} as before.
+     *
      * @return the number of bytes read; 0 at end of file (as {@code read(2)}, not -1)
+     * @throws java.io.InterruptedIOException a virtual thread waiting for data was interrupted
      */
     public int read(byte[] buf, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
-        try (Borrowed b = borrow(task); ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
-            int n = (int) task.sysif().syscall(Sys.READ, b.number(), s.address(), Math.min(len, s.capacity()));
-            s.read(0, buf, off, n);
-            return n;
+        try (Borrowed b = borrow(task)) {
+            awaitIfVirtual(b, Linux.POLLIN);
+            try (ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
+                int n = (int) task.sysif().syscall(Sys.READ, b.number(), s.address(), Math.min(len, s.capacity()));
+                s.read(0, buf, off, n);
+                return n;
+            }
         }
     }
 
@@ -275,14 +290,23 @@ public final class FileDescriptor implements AutoCloseable {
      * {@code write(2)} of {@code buf[off, off+len)}, at most {@value AddressSpace#SCRATCH_SIZE} bytes
      * at once.
      *
+     * <p>In a virtual thread, a write that would wait for room parks the thread, as {@link #read}
+     * does, and is interruptible the same way (nothing written); a local fd's write then moves at
+     * most {@code PIPE_BUF} (4096) bytes, what room {@code poll} promises.
+     *
      * @return the number of bytes written
+     * @throws java.io.InterruptedIOException a virtual thread waiting for room was interrupted
      */
     public int write(byte[] buf, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
-        try (Borrowed b = borrow(task); ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
-            int n = Math.min(len, s.capacity());
-            s.write(0, buf, off, n);
-            return (int) task.sysif().syscall(Sys.WRITE, b.number(), s.address(), n);
+        try (Borrowed b = borrow(task)) {
+            boolean parked = awaitIfVirtual(b, Linux.POLLOUT);
+            try (ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
+                // Writable means room for PIPE_BUF bytes at least: a longer write could block again.
+                int n = Math.min(len, parked ? PIPE_BUF : s.capacity());
+                s.write(0, buf, off, n);
+                return (int) task.sysif().syscall(Sys.WRITE, b.number(), s.address(), n);
+            }
         }
     }
 
@@ -293,8 +317,25 @@ public final class FileDescriptor implements AutoCloseable {
      */
     int transfer(Sys op, long address, int len) throws IOException {
         try (Borrowed b = borrow(task)) {
-            return (int) task.sysif().syscall(op, b.number(), address, len);
+            boolean parked = awaitIfVirtual(b, op == Sys.WRITE ? Linux.POLLOUT : Linux.POLLIN);
+            int n = parked && op == Sys.WRITE ? Math.min(len, PIPE_BUF) : len;
+            return (int) task.sysif().syscall(op, b.number(), address, n);
         }
+    }
+
+    /**
+     * In a virtual thread, parks it until the borrowed fd polls ready for {@code events}, so the
+     * blocking call that follows does not hold its carrier (see {@link Poller}: readiness by
+     * {@code poll(2)} and {@code epoll}; the fd's flags, shared with every process holding the
+     * file, are never changed). Only for tasks whose calls the JVM makes itself; a child task's
+     * call parks in its round trip instead.
+     */
+    private boolean awaitIfVirtual(Borrowed b, short events) throws IOException {
+        if (task.runsInJvm() && Poller.inVirtualThread()) {
+            Poller.await(task.sysif(), task.addressSpace(), b.number(), events);
+            return true;
+        }
+        return false;
     }
 
     /** Writes all of {@code data}, calling {@code write(2)} until it is all written. */

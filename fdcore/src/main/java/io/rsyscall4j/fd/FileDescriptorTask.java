@@ -66,6 +66,16 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
     }
 
     /**
+     * Whether this task's syscalls are made by the JVM itself, on the calling thread, in the JVM's
+     * fd table: then a virtual thread about to block in one waits for the fd's readiness in
+     * fdcore's poller instead, parked. False here; the local task says true. A child task's
+     * calls park in their round trip to the child instead.
+     */
+    protected boolean runsInJvm() {
+        return false;
+    }
+
+    /**
      * How this task's syscalls are made: the escape hatch to raw syscalls on near fd numbers.
      *
      * <p>It gives up the guarantees of the handles: an fd made through it is no handle until
