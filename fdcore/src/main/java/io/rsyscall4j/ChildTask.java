@@ -137,8 +137,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      * {@link Task#clone}: makes a child of {@code parent}. Without {@link CloneFlag#FILES} the
      * child's table is a copy of the parent's as of the clone: the table object is made before the
      * clone, so exactly the handles that existed then can be inherited, and the copies of the
-     * parent's other fds are closed at once (then the table is copied once more, to be sized to
-     * what is left).
+     * parent's other fds are closed at once, in a kernel table sized to what is left.
      */
     static ChildTask cloneFrom(Task parent, CloneFlag... flags) throws IOException {
         return cloneFrom(parent, true, flags);
@@ -181,12 +180,12 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
                 throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
             }
         }
-        if (!files) {
-            FdInternals.kernelCopyMade(table);
-        }
         ChildTask child;
         try {
             child = new ChildTask(process, table, parent);
+            if (!files) {
+                FdInternals.kernelCopyMade(table); // the copy is made and its task in it
+            }
             child.mayShareTable = files;
             child.serverRequest = child.makeFdHandleFromNear(process.serverRequestFd());
             child.serverAnswer = child.makeFdHandleFromNear(process.serverAnswerFd());

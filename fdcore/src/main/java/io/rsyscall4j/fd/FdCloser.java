@@ -156,9 +156,11 @@ final class FdCloser {
                     ranges(taken), task);
         }
         try {
+            // Before the close, while the fds are still open here: a table copied from this one
+            // from now on holds them, and one copied before is no longer pending (see InheritedCopies).
+            InheritedCopies.releaseInCopies(table);
             return closeTaken(task, taken);
         } finally {
-            InheritedCopies.releaseInCopies(table); // before the batch counts as done: a GC waiting for it sees the copies closed
             table.lock.lock();
             try {
                 batchesInFlight.remove(ticket);
@@ -262,6 +264,7 @@ final class FdCloser {
      * released all the same: close is never retried).
      */
     void closeTakenNumber(FileDescriptorTask task, int number) throws SyscallException {
+        InheritedCopies.releaseInCopies(table); // before the close, as in closeUnowned
         try {
             task.sysif().syscall(Sys.CLOSE, number);
             if (LOG.isLoggable(Level.DEBUG)) {
@@ -272,8 +275,6 @@ final class FdCloser {
             Reaper.requestGc(table);
         } catch (SyscallHangup e) {
             forgetMaybeClosed(task, new int[] {number}, 0, 0, e);
-        } finally {
-            InheritedCopies.releaseInCopies(table);
         }
     }
 

@@ -29,8 +29,10 @@ final class InheritedCopies {
     /** This table's numbers whose last handle went since a copy was made while they had one. */
     private final BitSet released = new BitSet();
     /**
-     * The kernel has not copied the table yet (the clone or unshare is still to come): a copy
-     * released meanwhile may never be made, or hold another file, so it is only forgotten.
+     * The kernel may not have copied the table yet (the clone or unshare is still to come, or its
+     * task not yet made): a copy released meanwhile is only forgotten, and the fd, still open in
+     * the parent when the release runs (it runs before the close), may be copied unclaimable: the
+     * clone's sweep or the exec closes it.
      */
     private boolean copyPending;
 
@@ -147,7 +149,11 @@ final class InheritedCopies {
         return true;
     }
 
-    /** The live tables copied, transitively, from {@code table}. */
+    /**
+     * The tables copied, transitively, from {@code table} that a task is still in. A table every
+     * task has left (exec, exit, unshare) is dropped from its parent's list on the way, its own
+     * copies taken over by the parent, so the walk stays as short as the live tables.
+     */
     private static List<FDTable> descendants(FDTable table) {
         List<FDTable> out = new ArrayList<>();
         ArrayDeque<FDTable> todo = new ArrayDeque<>();
@@ -156,10 +162,14 @@ final class InheritedCopies {
             FDTable t = todo.poll();
             t.lock.lock();
             try {
-                for (Iterator<WeakReference<FDTable>> it = t.inherited.copies.iterator(); it.hasNext(); ) {
-                    FDTable c = it.next().get();
+                List<WeakReference<FDTable>> copies = t.inherited.copies;
+                for (int i = 0; i < copies.size(); i++) {
+                    FDTable c = copies.get(i).get();
                     if (c == null) {
-                        it.remove();
+                        copies.remove(i--);
+                    } else if (c.inherited.allTasksLeft(c)) {
+                        copies.remove(i--);
+                        copies.addAll(c.inherited.copies); // parent before child: the tables' lock order
                     } else {
                         out.add(c);
                         todo.add(c);
@@ -170,5 +180,26 @@ final class InheritedCopies {
             }
         }
         return out;
+    }
+
+    /** Whether every task has left {@code table} for good (never while its copy is pending); takes its lock. */
+    private boolean allTasksLeft(FDTable table) {
+        table.lock.lock();
+        try {
+            if (copyPending) {
+                return false;
+            }
+            for (Iterator<WeakReference<FileDescriptorTask>> it = table.tasks.iterator(); it.hasNext(); ) {
+                FileDescriptorTask task = it.next().get();
+                if (task == null) {
+                    it.remove();
+                } else if (task.fdTable() == table) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            table.lock.unlock();
+        }
     }
 }
