@@ -144,8 +144,9 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     }
 
     /**
-     * {@link #cloneFrom(Task, CloneFlag...)}; without {@code closeUnclaimable} the copies of the
-     * parent's fds without handles stay, for a child that execs at once (exec closes them).
+     * {@link #cloneFrom(Task, CloneFlag...)}; without {@code closeUnclaimable}, for a child that
+     * execs at once (exec closes what it does not claim), the copies of the parent's fds without
+     * handles stay, and those of fds whose last handle goes meanwhile are not closed either.
      */
     static ChildTask cloneFrom(Task parent, boolean closeUnclaimable, CloneFlag... flags) throws IOException {
         boolean files = Namespaces.files(flags);
@@ -157,7 +158,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             creatorGid = parent.sysif().syscall(Sys.GETEGID);
         }
         ClonedChild process;
-        FDTable table = files ? parent.fdTable() : FdInternals.newFdTable(parent.pid(), parent.fdTable());
+        FDTable table = files ? parent.fdTable() : FdInternals.newFdTable(parent.pid(), parent.fdTable(), closeUnclaimable);
         if (parent instanceof ChildTask) {
             ChildTask p = (ChildTask) parent;
             p.lifecycle.lock(); // not while it execs, exits or unshares

@@ -47,7 +47,7 @@ final class ThreadTask extends Task implements AutoCloseable {
      */
     static ThreadTask withCopiedTable(Task jvm) throws SyscallException {
         ThreadSyscallInterface t = new ThreadSyscallInterface(jvm.sysif());
-        FDTable copy = FdInternals.newFdTable(t.tid, jvm.fdTable());
+        FDTable copy = FdInternals.newFdTable(t.tid, jvm.fdTable(), true);
         t.syscall(Sys.UNSHARE, 0x400);
         return new ThreadTask(t, t.tid, copy, jvm);
     }

@@ -71,11 +71,19 @@ public final class FDTable {
      * <p>Made by fdcore only ({@code FdInternals.newFdTable}).
      */
     FDTable(int creatorPid, FDTable parent) {
+        this(creatorPid, parent, true);
+    }
+
+    /**
+     * As {@link #FDTable(int, FDTable)}; without {@code closedWithParent}, a copy whose last
+     * parent handle goes is not closed here (for a task that execs at once, and exec closes it).
+     */
+    FDTable(int creatorPid, FDTable parent, boolean closedWithParent) {
         this.creatorPid = creatorPid;
         if (parent != null) {
             parent.lock.lock();
             try {
-                InheritedCopies.copyLocked(parent, this);
+                InheritedCopies.copyLocked(parent, this, closedWithParent);
             } finally {
                 parent.lock.unlock();
             }

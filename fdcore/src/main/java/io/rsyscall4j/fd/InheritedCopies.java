@@ -36,8 +36,11 @@ final class InheritedCopies {
      */
     private boolean copyPending;
 
-    /** Records that {@code copy} was copied from {@code table} now: every live handle there can be claimed in it. */
-    static void copyLocked(FDTable table, FDTable copy) {
+    /**
+     * Records that {@code copy} was copied from {@code table} now: every live handle there can be
+     * claimed in it; with {@code closedWithParent}, its unclaimed copies go with their last handle.
+     */
+    static void copyLocked(FDTable table, FDTable copy, boolean closedWithParent) {
         InheritedCopies into = copy.inherited;
         for (Map.Entry<Integer, FdEntry> me : table.nearToHandles.entrySet()) {
             FdEntry e = me.getValue();
@@ -48,7 +51,9 @@ final class InheritedCopies {
         }
         table.inherited.byNumber.forEach((n, states) ->
                 into.byNumber.computeIfAbsent(n, k -> new ArrayList<>(1)).addAll(states));
-        table.inherited.copies.add(new WeakReference<>(copy));
+        if (closedWithParent) {
+            table.inherited.copies.add(new WeakReference<>(copy));
+        }
         into.copyPending = true;
     }
 

@@ -19,8 +19,8 @@ final class Internals implements FdInternals.Access {
     }
 
     @Override
-    public FDTable newFdTable(int creatorPid, FDTable parent) {
-        return new FDTable(creatorPid, parent);
+    public FDTable newFdTable(int creatorPid, FDTable parent, boolean closedWithParent) {
+        return new FDTable(creatorPid, parent, closedWithParent);
     }
 
     @Override

@@ -25,7 +25,7 @@ public final class FdInternals {
     /** What the fd package implements for this class. */
     public interface Access {
         /** A table copied from {@code parent}, or a fresh one if {@code parent} is null. */
-        FDTable newFdTable(int creatorPid, FDTable parent);
+        FDTable newFdTable(int creatorPid, FDTable parent, boolean closedWithParent);
 
         /** A new address space made for {@code creatorPid}. */
         AddressSpace newAddressSpace(int creatorPid);
@@ -79,15 +79,16 @@ public final class FdInternals {
 
     /** A table no fd of which rsyscall4j owns yet, e.g. the JVM's own. */
     public static FDTable newFdTable(int creatorPid) {
-        return access().newFdTable(creatorPid, null);
+        return access().newFdTable(creatorPid, null, false);
     }
 
     /**
      * A table copied from {@code parent}: made <em>before</em> the syscall that copies the kernel
-     * table, so no handle made after the copy can be inherited into it.
+     * table, so no handle made after the copy can be inherited into it. With
+     * {@code closedWithParent} its unclaimed copies are closed with their last parent handle.
      */
-    public static FDTable newFdTable(int creatorPid, FDTable parent) {
-        return access().newFdTable(creatorPid, java.util.Objects.requireNonNull(parent, "parent"));
+    public static FDTable newFdTable(int creatorPid, FDTable parent, boolean closedWithParent) {
+        return access().newFdTable(creatorPid, java.util.Objects.requireNonNull(parent, "parent"), closedWithParent);
     }
 
     /** A new address space, made for {@code creatorPid}. */
