@@ -133,6 +133,9 @@ public final class Kernel {
         } catch (NoSuchFileException e) {
             return true;
         } catch (IOException e) {
+            if ("No such process".equals(e.getMessage())) {
+                return true; // reaped between the open and the read (ESRCH)
+            }
             throw new AssertionError("read /proc/" + pid + "/stat", e);
         }
     }
