@@ -1,13 +1,9 @@
 package io.rsyscall4j;
 
-import io.rsyscall4j.api.Errno;
-import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
-import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.rsyscall4j.fd.internal.EpollThread;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,20 +27,6 @@ import java.util.Map;
 final class ProcessWatcher {
     static final String THREAD_NAME = "rsyscall4j-process-watcher";
     private static final System.Logger LOG = System.getLogger(ProcessWatcher.class.getName());
-    private static final int EPOLL_CTL_ADD = 1;
-    private static final int EPOLLIN = 0x1;
-    private static final int EPOLLONESHOT = 1 << 30;
-    private static final int EPOLL_CLOEXEC = Linux.O_CLOEXEC;
-    private static final int EFD_CLOEXEC = Linux.O_CLOEXEC;
-    /** {@code struct epoll_event} is packed on x86_64: a 32-bit mask, then 64 bits of data. */
-    private static final int EVENT_SIZE = 12;
-    private static final int MAX_EVENTS = 256;
-    /** The page: the events {@code epoll_wait} fills, then one event for registrations, then 8 bytes for the eventfd. */
-    private static final int CTL_EVENT = MAX_EVENTS * EVENT_SIZE;
-    private static final int COUNTER = CTL_EVENT + 16;
-    private static final int PAGE = Linux.PAGE_SIZE;
-    /** The data of the eventfd's event: a stop request. Registrations count from 1. */
-    private static final long STOP = 0;
 
     private static final Object LIFE = new Object();
     /** The running watcher, or null. Guarded by {@link #LIFE}. */
@@ -104,148 +86,53 @@ final class ProcessWatcher {
         }
     }
 
-    /** One watcher: its epoll set, its stop eventfd, its memory, its thread. */
+    /** One watcher: its epoll thread and the actions registered with it. */
     private static final class Watcher {
-        private final SyscallInterface local;
-        private final int epfd;
-        private final int stopFd;
-        private final long page;
         /** Actions by registration number. Guarded by {@link #LIFE}. */
         private final Map<Long, Runnable> actions = new HashMap<>();
         private long next = 1;
+        private EpollThread epoll;
         private Thread thread;
 
-        private Watcher(SyscallInterface local, int epfd, int stopFd, long page) {
-            this.local = local;
-            this.epfd = epfd;
-            this.stopFd = stopFd;
-            this.page = page;
-        }
-
         static Watcher start(SyscallInterface local) throws SyscallException {
-            int epfd = (int) local.syscall(Sys.EPOLL_CREATE1, EPOLL_CLOEXEC);
-            int stopFd = -1;
-            long page = 0;
-            try {
-                stopFd = (int) local.syscall(Sys.EVENTFD2, 0, EFD_CLOEXEC);
-                page = local.syscall(Sys.MMAP, 0, PAGE, Linux.PROT_READ | Linux.PROT_WRITE,
-                        Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0);
-                Watcher w = new Watcher(local, epfd, stopFd, page);
-                w.ctlAdd(stopFd, EPOLLIN, STOP);
-                Thread t = new Thread(w::run, THREAD_NAME);
-                t.setDaemon(true);
-                t.setContextClassLoader(null);
-                w.thread = t;
-                t.start();
-                return w;
-            } catch (SyscallException | RuntimeException | Error e) {
-                closeQuietly(local, stopFd);
-                closeQuietly(local, epfd);
-                if (page != 0) {
-                    try {
-                        local.syscall(Sys.MUNMAP, page, PAGE);
-                    } catch (SyscallException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                throw e;
-            }
+            Watcher w = new Watcher();
+            w.epoll = EpollThread.start(local, "process watcher", THREAD_NAME, w::fired);
+            w.thread = w.epoll.thread();
+            return w;
         }
 
-        /** Guarded by {@link #LIFE} (the event in the page is shared by registrations). */
+        /** Guarded by {@link #LIFE} (registrations share the epoll thread's event struct). */
         void add(int pidfd, Runnable onExit) throws SyscallException {
             long id = next++;
             actions.put(id, onExit);
             try {
-                ctlAdd(pidfd, EPOLLIN | EPOLLONESHOT, id);
+                epoll.ctl(EpollThread.EPOLL_CTL_ADD, pidfd, Linux.POLLIN | EpollThread.EPOLLONESHOT, id);
             } catch (SyscallException | RuntimeException e) {
                 actions.remove(id);
                 throw e;
             }
         }
 
-        private void ctlAdd(int fd, int events, long data) throws SyscallException {
-            byte[] event = ByteBuffer.allocate(EVENT_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(events)
-                    .putLong(data).array();
-            local.writeMemory(page + CTL_EVENT, event, 0, EVENT_SIZE);
-            local.syscall(Sys.EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, page + CTL_EVENT);
-        }
-
         /** Guarded by {@link #LIFE}: the watcher is no longer {@link #current}. */
         void requestStop() {
-            byte[] one = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(1).array();
-            try {
-                local.writeMemory(page + COUNTER, one, 0, 8);
-                local.syscall(Sys.WRITE, stopFd, page + COUNTER, 8);
-            } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rsyscall4j: can't wake the process watcher to stop it", e);
-            }
+            epoll.requestStop();
         }
 
-        private void run() {
-            byte[] events = new byte[MAX_EVENTS * EVENT_SIZE];
-            ByteBuffer buf = ByteBuffer.wrap(events).order(ByteOrder.LITTLE_ENDIAN);
-            while (true) {
-                int n;
-                try {
-                    n = (int) local.syscall(Sys.EPOLL_WAIT, epfd, page, MAX_EVENTS, -1);
-                } catch (ErrnoException e) {
-                    if (e.errno() == Errno.EINTR) {
-                        continue;
-                    }
-                    LOG.log(System.Logger.Level.ERROR, "rsyscall4j: the process watcher failed; it stops", e);
-                    return;
-                } catch (SyscallException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "rsyscall4j: the process watcher failed; it stops", e);
-                    return;
+        /** On the watcher thread: runs the actions of the processes that ended. */
+        private void fired(long[] ids, int count) {
+            for (int i = 0; i < count; i++) {
+                Runnable action;
+                synchronized (LIFE) {
+                    action = actions.remove(ids[i]);
                 }
-                local.readMemory(page, events, 0, n * EVENT_SIZE);
-                boolean stop = false;
-                for (int i = 0; i < n; i++) {
-                    long id = buf.getLong(i * EVENT_SIZE + 4);
-                    if (id == STOP) {
-                        stop = true;
-                        continue;
+                if (action != null) {
+                    try {
+                        action.run();
+                    } catch (RuntimeException | Error e) {
+                        LOG.log(System.Logger.Level.WARNING, "rsyscall4j: a process exit action failed", e);
                     }
-                    Runnable action;
-                    synchronized (LIFE) {
-                        action = actions.remove(id);
-                    }
-                    if (action != null) {
-                        try {
-                            action.run();
-                        } catch (RuntimeException | Error e) {
-                            LOG.log(System.Logger.Level.WARNING, "rsyscall4j: a process exit action failed", e);
-                        }
-                    }
-                }
-                if (stop) {
-                    release();
-                    return;
                 }
             }
-        }
-
-        /** Once stopped: nothing can register any more (it is not {@link #current}). */
-        private void release() {
-            closeQuietly(local, stopFd);
-            closeQuietly(local, epfd);
-            try {
-                local.syscall(Sys.MUNMAP, page, PAGE);
-            } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "unmapping the process watcher's page", e);
-            }
-        }
-    }
-
-    private static void closeQuietly(SyscallInterface local, int fd) {
-        if (fd < 0) {
-            return;
-        }
-        try {
-            local.syscall(Sys.CLOSE, fd);
-        } catch (SyscallException | RuntimeException e) {
-            // the number is released whatever close says
         }
     }
 }

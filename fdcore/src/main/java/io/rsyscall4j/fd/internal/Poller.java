@@ -2,7 +2,6 @@ package io.rsyscall4j.fd.internal;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
-import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -49,18 +48,6 @@ public final class Poller {
     private static final System.Logger LOG = System.getLogger(Poller.class.getName());
     /** {@code Thread::isVirtual}, JDK 21 and later; null on older JDKs, which have no virtual threads. */
     private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
-    private static final int EPOLL_CTL_ADD = 1;
-    private static final int EPOLL_CTL_DEL = 2;
-    private static final int EPOLL_CTL_MOD = 3;
-    private static final int EPOLLONESHOT = 1 << 30;
-    /** {@code struct epoll_event} is packed on x86_64: a 32-bit mask, then 64 bits of data. */
-    private static final int EVENT_SIZE = 12;
-    private static final int MAX_EVENTS = 256;
-    private static final int CTL_EVENT = MAX_EVENTS * EVENT_SIZE;
-    private static final int COUNTER = CTL_EVENT + 16;
-    private static final int PAGE = Linux.PAGE_SIZE;
-    /** The data of the stop eventfd's event; fds are registered with their number. */
-    private static final long STOP = -1;
 
     private static final Object LIFE = new Object();
     /** The running poller, or null. Guarded by {@link #LIFE}. */
@@ -230,54 +217,21 @@ public final class Poller {
         int events;
     }
 
-    /** One poller: its epoll set, its stop eventfd, its memory, its thread. */
+    /** One poller: its epoll thread and the waiters by fd number. */
     private static final class Instance {
-        private final SyscallInterface local;
-        private final int epfd;
-        private final int stopFd;
-        private final long page;
-        /** Guards {@link #entries} and the registration event in {@link #page}. */
+        private EpollThread epoll;
+        /** Guards {@link #entries} and the registrations. */
         private final ReentrantLock lock = new ReentrantLock();
         private final Map<Integer, Entry> entries = new HashMap<>();
         /** Threads between registering and having removed their registrations. Guarded by {@link #LIFE}. */
         int users;
         Thread thread;
 
-        private Instance(SyscallInterface local, int epfd, int stopFd, long page) {
-            this.local = local;
-            this.epfd = epfd;
-            this.stopFd = stopFd;
-            this.page = page;
-        }
-
         static Instance start(SyscallInterface local) throws SyscallException {
-            int epfd = (int) local.syscall(Sys.EPOLL_CREATE1, Linux.O_CLOEXEC);
-            int stopFd = -1;
-            long page = 0;
-            try {
-                stopFd = (int) local.syscall(Sys.EVENTFD2, 0, Linux.O_CLOEXEC);
-                page = local.syscall(Sys.MMAP, 0, PAGE, Linux.PROT_READ | Linux.PROT_WRITE,
-                        Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0);
-                Instance p = new Instance(local, epfd, stopFd, page);
-                p.ctl(EPOLL_CTL_ADD, stopFd, Linux.POLLIN, STOP);
-                Thread t = new Thread(p::run, THREAD_NAME);
-                t.setDaemon(true);
-                t.setContextClassLoader(null);
-                p.thread = t;
-                t.start();
-                return p;
-            } catch (SyscallException | RuntimeException | Error e) {
-                closeQuietly(local, stopFd);
-                closeQuietly(local, epfd);
-                if (page != 0) {
-                    try {
-                        local.syscall(Sys.MUNMAP, page, PAGE);
-                    } catch (SyscallException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                throw e;
-            }
+            Instance p = new Instance();
+            p.epoll = EpollThread.start(local, "poller", THREAD_NAME, p::fired);
+            p.thread = p.epoll.thread();
+            return p;
         }
 
         /** Registers {@code w} for each of {@code fds}; on failure none stays registered. */
@@ -291,12 +245,12 @@ public final class Poller {
                         if (e == null) {
                             e = new Entry();
                             e.events = events;
-                            ctl(EPOLL_CTL_ADD, fd, events | EPOLLONESHOT, fd);
+                            ctl(EpollThread.EPOLL_CTL_ADD, fd, events | EpollThread.EPOLLONESHOT, fd);
                             entries.put(fd, e);
                         } else {
                             // Re-arms it too: the one-shot may have fired for waiters still leaving.
                             e.events |= events;
-                            ctl(EPOLL_CTL_MOD, fd, e.events | EPOLLONESHOT, fd);
+                            ctl(EpollThread.EPOLL_CTL_MOD, fd, e.events | EpollThread.EPOLLONESHOT, fd);
                         }
                     } catch (SyscallException | RuntimeException x) {
                         removeLocked(w, java.util.Arrays.copyOf(fds, i));
@@ -325,7 +279,7 @@ public final class Poller {
                 if (e != null && e.waiters.remove(w) && e.waiters.isEmpty()) {
                     entries.remove(fd);
                     try {
-                        local.syscall(Sys.EPOLL_CTL, epfd, EPOLL_CTL_DEL, fd, 0);
+                        epoll.delete(fd);
                     } catch (SyscallException | RuntimeException x) {
                         LOG.log(System.Logger.Level.DEBUG, "removing fd {0} from the poller: {1}", fd, x.getMessage());
                     }
@@ -334,83 +288,30 @@ public final class Poller {
         }
 
         private void ctl(int op, int fd, int events, long data) throws SyscallException {
-            byte[] event = ByteBuffer.allocate(EVENT_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(events)
-                    .putLong(data).array();
-            local.writeMemory(page + CTL_EVENT, event, 0, EVENT_SIZE);
-            local.syscall(Sys.EPOLL_CTL, epfd, op, fd, page + CTL_EVENT);
+            epoll.ctl(op, fd, events, data);
         }
 
         /** Guarded by {@link #LIFE}: the poller is no longer {@link #current}. */
         void requestStop() {
-            byte[] one = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(1).array();
+            epoll.requestStop();
+        }
+
+        /** On the poller thread: unparks the waiters of the fds that fired. */
+        private void fired(long[] fds, int count) {
+            lock.lock();
             try {
-                local.writeMemory(page + COUNTER, one, 0, 8);
-                local.syscall(Sys.WRITE, stopFd, page + COUNTER, 8);
-            } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rsyscall4j: can't wake the poller to stop it", e);
-            }
-        }
-
-        private void run() {
-            byte[] events = new byte[MAX_EVENTS * EVENT_SIZE];
-            ByteBuffer buf = ByteBuffer.wrap(events).order(ByteOrder.LITTLE_ENDIAN);
-            while (true) {
-                int n;
-                try {
-                    n = (int) local.syscall(Sys.EPOLL_WAIT, epfd, page, MAX_EVENTS, -1);
-                } catch (ErrnoException e) {
-                    if (e.errno() == Errno.EINTR) {
-                        continue;
-                    }
-                    LOG.log(System.Logger.Level.ERROR, "rsyscall4j: the poller failed; it stops", e);
-                    return;
-                } catch (SyscallException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "rsyscall4j: the poller failed; it stops", e);
-                    return;
-                }
-                local.readMemory(page, events, 0, n * EVENT_SIZE);
-                boolean stop = false;
-                lock.lock();
-                try {
-                    for (int i = 0; i < n; i++) {
-                        long data = buf.getLong(i * EVENT_SIZE + 4);
-                        if (data == STOP) {
-                            stop = true;
-                            continue;
-                        }
-                        Entry e = entries.get((int) data);
-                        if (e != null) {
-                            for (Waiter w : e.waiters) {
-                                w.ready = true;
-                                LockSupport.unpark(w.thread);
-                            }
+                for (int i = 0; i < count; i++) {
+                    Entry e = entries.get((int) fds[i]);
+                    if (e != null) {
+                        for (Waiter w : e.waiters) {
+                            w.ready = true;
+                            LockSupport.unpark(w.thread);
                         }
                     }
-                } finally {
-                    lock.unlock();
                 }
-                if (stop) {
-                    closeQuietly(local, stopFd);
-                    closeQuietly(local, epfd);
-                    try {
-                        local.syscall(Sys.MUNMAP, page, PAGE);
-                    } catch (SyscallException | RuntimeException e) {
-                        LOG.log(System.Logger.Level.DEBUG, "unmapping the poller's page", e);
-                    }
-                    return;
-                }
+            } finally {
+                lock.unlock();
             }
-        }
-    }
-
-    private static void closeQuietly(SyscallInterface local, int fd) {
-        if (fd < 0) {
-            return;
-        }
-        try {
-            local.syscall(Sys.CLOSE, fd);
-        } catch (SyscallException | RuntimeException e) {
-            // the number is released whatever close says
         }
     }
 }
