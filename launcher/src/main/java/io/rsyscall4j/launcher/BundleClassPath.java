@@ -1,10 +1,7 @@
 package io.rsyscall4j.launcher;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -47,8 +44,8 @@ final class BundleClassPath implements AutoCloseable {
         System.setProperty("jna.nounpack", "true");
         List<NestedJar> jars = new ArrayList<>();
         try {
-            for (String name : jarNames()) {
-                try (InputStream in = resource("/bundles/" + name)) {
+            for (String name : LauncherJar.listed(JAR_LIST)) {
+                try (InputStream in = LauncherJar.open("/bundles/" + name)) {
                     jars.add(NestedJar.read(name, in.readAllBytes()));
                 }
             }
@@ -123,26 +120,5 @@ final class BundleClassPath implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static List<String> jarNames() throws IOException {
-        List<String> names = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(resource(JAR_LIST), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                String name = line.strip();
-                if (!name.isEmpty() && !name.startsWith("#")) {
-                    names.add(name);
-                }
-            }
-        }
-        return names;
-    }
-
-    private static InputStream resource(String name) throws IOException {
-        InputStream in = BundleClassPath.class.getResourceAsStream(name);
-        if (in == null) {
-            throw new IOException(name + " is missing from the launcher jar");
-        }
-        return in;
     }
 }

@@ -1,10 +1,7 @@
 package io.rsyscall4j.launcher;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,8 +85,8 @@ final class EmbeddedFelix implements AutoCloseable {
             framework.init();
             BundleContext context = framework.getBundleContext();
             List<Bundle> installed = new ArrayList<>();
-            for (String name : bundleNames()) {
-                try (InputStream in = resource("bundles/" + name)) {
+            for (String name : LauncherJar.listed(BUNDLE_LIST)) {
+                try (InputStream in = LauncherJar.open("/bundles/" + name)) {
                     installed.add(context.installBundle("rsyscall4j:bundles/" + name, in));
                 }
             }
@@ -160,26 +157,6 @@ final class EmbeddedFelix implements AutoCloseable {
         }
     }
 
-    private static List<String> bundleNames() throws IOException {
-        List<String> names = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(resource(BUNDLE_LIST), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                String name = line.strip();
-                if (!name.isEmpty() && !name.startsWith("#")) {
-                    names.add(name);
-                }
-            }
-        }
-        return names;
-    }
-
-    private static InputStream resource(String name) throws IOException {
-        InputStream in = EmbeddedFelix.class.getResourceAsStream(name.startsWith("bundles/") ? "/" + name : name);
-        if (in == null) {
-            throw new IOException(name + " is missing from the launcher jar");
-        }
-        return in;
-    }
 
     private static void deleteTree(Path root) {
         try {
