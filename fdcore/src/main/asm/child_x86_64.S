@@ -15,22 +15,34 @@
  *       and it pops the return address off the new stack and jumps there (the trampoline).
  *
  *   trampoline                                entered with %rsp pointing at three 8-byte slots: the
- *       pid of the parent the cloner expects, the request pipe's read end, the answer pipe's
- *       write end. prctl(PR_SET_PDEATHSIG, SIGKILL); exit(0) at once if the parent is not the
- *       expected one (it died before the prctl); else the server loop, then exit(0) when the
- *       server returns (EOF on the request pipe, or an error of either pipe).
+ *       pid of the parent the cloner expects, the address of the child's mailbox, the number of
+ *       its eventfd. prctl(PR_SET_PDEATHSIG, SIGKILL); exit(0) at once if the parent is not the
+ *       expected one (it died before the prctl); else the server loop, which never returns.
  *
  * The stack of a new child is prepared by the caller (ChildStack) as, from the top down:
  *       top - 32: address of trampoline      <- the new stack pointer given to clone
  *       top - 24: pid of the expected parent (the process that runs the clone)
- *       top - 16: request fd number (the server reads requests from it)
- *       top -  8: answer fd number (the server writes results to it)
+ *       top - 16: the mailbox (the base of the child's ChildStack region)
+ *       top -  8: the eventfd the server writes when a request asks to be told that way
  * spawn's child side and raw_syscall's `ret` in a grandchild both pop the trampoline's address
  * from there, so a clone run by a child's server (nested child) starts exactly like one spawned
  * from the JVM. That is why the server runs every syscall through `call raw_syscall` rather than
  * an inline `syscall` instruction: in the grandchild, clone returns on the fresh stack, and only a
  * `ret` gets it off the server loop's frame (which lives on the parent's stack) and into the
  * trampoline.
+ *
+ * The mailbox (offsets from its base; ChildStack and Mailbox hold the same numbers):
+ *          0  int   answer word: the number of the last batch answered. It is also the clone's
+ *                   CLONE_CHILD_CLEARTID word: the kernel stores 0 there (and futex-wakes it,
+ *                   shared) when the child exits, dies or execs
+ *          8  int   request word: the number of the last batch posted (the server futex-waits
+ *                   on it, private)
+ *         12  int   taken word: the number of the last batch the server took
+ *         16  int   answered word: as the answer word, but never cleared by the kernel
+ *       4096  int   notify: nonzero to be told by an eventfd write rather than a futex wake
+ *       4100  int   count: the requests in the batch (1..63)
+ *       4104  56-byte requests {long nr; long args[6]}
+ *       7632  8-byte raw results
  */
 
         .text
@@ -96,8 +108,8 @@ spawn:
         jmp     *%rax
 
 /*
- * Entered with 0(%rsp) = the pid of the parent the cloner expects, 8(%rsp) = the request fd,
- * 16(%rsp) = the answer fd; %rsp is 8 mod 16.
+ * Entered with 0(%rsp) = the pid of the parent the cloner expects, 8(%rsp) = the mailbox,
+ * 16(%rsp) = the eventfd; %rsp is 8 mod 16.
  *
  * The parent-death signal only covers a parent that dies after the prctl. If it died before (it
  * was killed while its clone ran), this child was already reparented, getppid no longer names
@@ -115,8 +127,8 @@ trampoline:
         popq    %rcx                    /* the expected parent (syscall clobbered rcx: pop after it) */
         cmpq    %rcx, %rax
         jne     .Ltrampoline_exit       /* orphaned before the prctl: exit, never serve */
-        popq    %rdi                    /* the request fd */
-        popq    %rsi                    /* the answer fd; %rsp is now the top, 16-aligned for the call */
+        popq    %rdi                    /* the mailbox */
+        popq    %rsi                    /* the eventfd; %rsp is now the top, 16-aligned for the call */
         call    server
 .Ltrampoline_exit:
         movl    $60, %eax               /* exit(0): this thread only, never exit_group */
@@ -125,82 +137,75 @@ trampoline:
         ud2
 
 /*
- * void server(int in, int out): read a 56-byte request {long nr; long args[6]} from in, run it,
- * write the 8-byte raw result to out; return on EOF of in or on any error of either fd itself.
- * Short reads and writes are accumulated, EINTR retried.
+ * void server(char *mailbox, int eventfd): forever, wait until the request word differs from the
+ * number of the last batch taken, store that number in the taken word, run the batch's requests
+ * in order (results into the mailbox), store the number in the answered word and the answer
+ * word, and tell the JVM: write 1 to the eventfd if the batch asks for it, else futex-wake the
+ * answer word (shared, as the kernel's own wake of that word at exit).
  *
- * The server waits for a request in poll, never in read. A pipe read that sleeps and is woken by
- * a request takes the request even when a SIGKILL came in the meantime, and the process dies on
- * its way back to user space: the request is then gone from the pipe, yet never ran, and the JVM
- * can no longer tell it did not (it must report a hangup, and a close that never ran leaks its
- * fd). A poll woken the same way returns, and the kill strikes before the read: the request stays
- * in the pipe, where the JVM counts it (FIONREAD) and reports a send error, safe to redo. (An
- * AF_UNIX socket's read checks for signals before it takes data, which is why the socket
- * transport of old did not need this.)
+ * The store to the taken word is the commit point. A child killed before it never ran any of the
+ * batch (the JVM reports a send error, safe to redo); after it, the batch may have run (a
+ * hangup). A SIGKILL that comes while the server sleeps in futex_wait kills it there, before it
+ * looks at the request word again.
  */
 server:
-        pushq   %rbx                    /* rbx: the request fd */
-        pushq   %rbp                    /* rbp: bytes transferred so far */
-        pushq   %r12                    /* r12: the answer fd */
-        subq    $80, %rsp               /* 0..55: request; 56..63: result; 64..71: pollfd; 16-aligned */
-        movl    %edi, %ebx
+        pushq   %rbx                    /* rbx: the mailbox */
+        pushq   %rbp                    /* ebp: the number of the last batch taken */
+        pushq   %r12                    /* r12d: the eventfd */
+        pushq   %r13                    /* r13: the index of the request running */
+        pushq   $1                      /* 0(%rsp): the 8-byte 1 an eventfd write adds; 16-aligned */
+        movq    %rdi, %rbx
         movl    %esi, %r12d
-        movl    %edi, 64(%rsp)          /* pollfd.fd = in */
-        movl    $1, 68(%rsp)            /* pollfd.events = POLLIN, pollfd.revents = 0 */
-.Lserver_next:
-        xorl    %ebp, %ebp
-.Lserver_read:
-        movl    $7, %eax                /* poll(&pollfd, 1, -1): until in is readable, at EOF or bad */
-        leaq    64(%rsp), %rdi
-        movl    $1, %esi
-        movl    $-1, %edx
+        movl    16(%rbx), %ebp          /* start after the last batch answered */
+.Lserver_wait:
+        movl    8(%rbx), %eax
+        cmpl    %ebp, %eax
+        jne     .Lserver_take
+        movl    $202, %eax              /* futex(&request, FUTEX_WAIT_PRIVATE, last, NULL) */
+        leaq    8(%rbx), %rdi
+        movl    $128, %esi
+        movl    %ebp, %edx
+        xorl    %r10d, %r10d
         syscall
-        cmpq    $-4, %rax               /* -EINTR: again; any other result: the read tells */
-        je      .Lserver_read
-        xorl    %eax, %eax              /* read(in, buf + done, 56 - done) */
-        movl    %ebx, %edi
-        leaq    (%rsp,%rbp), %rsi
-        movl    $56, %edx
-        subq    %rbp, %rdx
-        syscall
-        cmpq    $-4, %rax               /* -EINTR: again */
-        je      .Lserver_read
-        testq   %rax, %rax
-        jle     .Lserver_done           /* EOF or an error of the fd: stop serving */
-        addq    %rax, %rbp
-        cmpq    $56, %rbp
-        jb      .Lserver_read
-        movq    8(%rsp), %rdi
-        movq    16(%rsp), %rsi
-        movq    24(%rsp), %rdx
-        movq    32(%rsp), %rcx
-        movq    40(%rsp), %r8
-        movq    48(%rsp), %r9
-        movq    (%rsp), %rax
+        jmp     .Lserver_wait           /* woken, changed (EAGAIN) or EINTR: look again */
+.Lserver_take:
+        movl    %eax, %ebp
+        movl    %ebp, 12(%rbx)          /* taken: from here on the batch may run */
+        xorl    %r13d, %r13d
+.Lserver_run:
+        cmpl    4100(%rbx), %r13d
+        jae     .Lserver_answered
+        imulq   $56, %r13, %rax
+        leaq    4104(%rbx,%rax), %rax
+        movq    8(%rax), %rdi
+        movq    16(%rax), %rsi
+        movq    24(%rax), %rdx
+        movq    32(%rax), %rcx
+        movq    40(%rax), %r8
+        movq    48(%rax), %r9
+        movq    (%rax), %rax
         subq    $8, %rsp                /* keep the call 16-aligned */
         pushq   %rax                    /* nr as the 7th argument */
         call    raw_syscall
         addq    $16, %rsp
-        movq    %rax, 56(%rsp)
-        xorl    %ebp, %ebp
-.Lserver_write:
-        movl    $1, %eax                /* write(out, result + done, 8 - done) */
-        movl    %r12d, %edi
-        leaq    56(%rsp,%rbp), %rsi
-        movl    $8, %edx
-        subq    %rbp, %rdx
+        movq    %rax, 7632(%rbx,%r13,8)
+        incl    %r13d
+        jmp     .Lserver_run
+.Lserver_answered:
+        movl    %ebp, 16(%rbx)          /* answered */
+        movl    %ebp, (%rbx)            /* the answer word */
+        cmpl    $0, 4096(%rbx)
+        jne     .Lserver_notify
+        movl    $202, %eax              /* futex(&answer, FUTEX_WAKE, 1): shared */
+        movq    %rbx, %rdi
+        movl    $1, %esi
+        movl    $1, %edx
         syscall
-        cmpq    $-4, %rax
-        je      .Lserver_write
-        testq   %rax, %rax
-        jle     .Lserver_done
-        addq    %rax, %rbp
-        cmpq    $8, %rbp
-        jb      .Lserver_write
-        jmp     .Lserver_next
-.Lserver_done:
-        addq    $80, %rsp
-        popq    %r12
-        popq    %rbp
-        popq    %rbx
-        ret
+        jmp     .Lserver_wait
+.Lserver_notify:
+        movl    $1, %eax                /* write(eventfd, &1, 8) */
+        movl    %r12d, %edi
+        movq    %rsp, %rsi
+        movl    $8, %edx
+        syscall
+        jmp     .Lserver_wait

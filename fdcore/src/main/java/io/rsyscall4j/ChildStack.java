@@ -24,12 +24,12 @@ import java.nio.ByteOrder;
  *
  * <p>Layout, from the base:
  * <pre>
- *     0  int  ctid: 1 until the kernel clears it (and futex-wakes it) when the child exits or execs
+ *     0  int  the answer word, which is also the ctid: the kernel clears it (and futex-wakes it)
+ *             when the child exits or execs ({@link Mailbox})
  *     4  int  ptid: where CLONE_PIDFD stores the pidfd number
- *     8  int[2]   pipe2 result: the request pipe (the server reads it)
- *    16  int[2]   pipe2 result: the answer pipe (the server writes it)
+ *     8  ...  the rest of the mailbox's words
  *    64  ...  scratch for syscalls made on the child's behalf ({@link #scratch()}, 4032 bytes)
- *  4096  ...  request and result buffers of the connection ({@link #io()}, 4096 bytes)
+ *  4096  ...  the mailbox's requests and results (up to {@link Mailbox#END})
  *  8192  ...  the child's stack, growing down from base + 16384
  * </pre>
  * The server needs under 200 bytes of stack; all signals stay blocked in the child, so no JVM
@@ -38,13 +38,8 @@ import java.nio.ByteOrder;
 final class ChildStack {
     static final long SIZE = 16384;
     static final long SCRATCH_SIZE = 4032;
-    static final long IO_SIZE = 4096;
-    private static final long CTID = 0;
     private static final long PTID = 4;
-    private static final long PIPES = 8;
     private static final long SCRATCH = 64;
-    private static final long IO = 4096;
-
 
     private final SyscallInterface local;
     private final long base;
@@ -62,46 +57,40 @@ final class ChildStack {
     }
 
     /**
-     * Puts the entry frame on the stack and arms the futex word; returns the stack pointer to give
-     * {@code clone}. The frame is what both {@code spawn} and a nested clone's {@code ret} pop:
-     * the trampoline's address, then what the trampoline pops: the expected parent's pid and the
-     * server's two fd numbers.
+     * Puts the entry frame on the stack and arms the mailbox's words; returns the stack pointer to
+     * give {@code clone}. The frame is what both {@code spawn} and a nested clone's {@code ret}
+     * pop: the trampoline's address, then what the trampoline pops: the expected parent's pid, the
+     * mailbox and the server's eventfd.
      *
      * @param parentPid the process that runs the clone: a child that finds another parent after
      *     setting its parent-death signal was orphaned before, and exits rather than serve
-     * @param requestFd where the server reads requests: the request pipe's read end
-     * @param answerFd where the server writes results: the answer pipe's write end
+     * @param eventFd the eventfd the server writes for a batch that asks, in the child's table
      */
-    long prepare(long trampoline, int parentPid, int requestFd, int answerFd) {
+    long prepare(long trampoline, int parentPid, int eventFd) {
         long top = base + SIZE;
         putLong(top - 32, trampoline);
         putLong(top - 24, parentPid);
-        putLong(top - 16, requestFd);
-        putLong(top - 8, answerFd);
-        putInt(CTID, 1);
-        putInt(PTID, -1);
+        putLong(top - 16, base);
+        putLong(top - 8, eventFd);
+        Mailbox.reset(local, base);
         return top - 32;
     }
 
+    /** The base of the region, where the mailbox starts. */
+    long base() {
+        return base;
+    }
+
     long ctidAddress() {
-        return base + CTID;
+        return base + Mailbox.ANSWER;
     }
 
     long ptidAddress() {
         return base + PTID;
     }
 
-    /** Where {@code pipe2} stores pipe {@code i}'s two fds (0: the request pipe, 1: the answer pipe). */
-    long pipeAddress(int i) {
-        return base + PIPES + 8L * i;
-    }
-
     long scratch() {
         return base + SCRATCH;
-    }
-
-    long io() {
-        return base + IO;
     }
 
     /**
@@ -109,16 +98,11 @@ final class ChildStack {
      * touch this memory again.
      */
     boolean childDone() {
-        return getInt(CTID) == 0;
+        return getInt(Mailbox.ANSWER) == 0;
     }
 
     int ptid() {
         return getInt(PTID);
-    }
-
-    /** End {@code end} (0: read, 1: write) of pipe {@code i}, as {@code pipe2} stored it. */
-    int pipeEnd(int i, int end) {
-        return getInt(PIPES + 8L * i + 4L * end);
     }
 
     /**
@@ -138,7 +122,7 @@ final class ChildStack {
 
     /** Unmaps the region of a child that was never made. */
     void freeUnused() throws SyscallException {
-        putInt(CTID, 0);
+        putInt(Mailbox.ANSWER, 0);
         free();
     }
 

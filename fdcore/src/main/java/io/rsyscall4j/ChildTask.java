@@ -67,7 +67,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      * collected and killed, and the grandchild killed with it.
      */
     private final Task parent;
-    private final ChildSyscallInterface connection;
+    private final ChildTransport connection;
     private final AtomicReference<State> state;
     private final ReentrantLock lifecycle = new ReentrantLock();
     /**
@@ -76,11 +76,10 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      */
     private final FDTable jvmTable;
     /**
-     * The server's two pipe ends (it reads requests from the first, writes results to the second),
-     * owned by this task like any of its fds (so unshare and exit keep them right).
+     * The server's fd (the connection's eventfd, which it writes to tell of an answer), owned by
+     * this task like any of its fds (so unshare and exit keep it right).
      */
-    private FileDescriptor serverRequest;
-    private FileDescriptor serverAnswer;
+    private FileDescriptor serverFd;
     /** Whether the task has left its table for good (guarded by {@link #lifecycle}). */
     private boolean left;
     /**
@@ -115,7 +114,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     /**
      * A child that died without being asked to (killed, or its parent died): in the background,
      * the task leaves its table as after {@link #exit} (the fds only it owned there, such as its
-     * server's pipe ends in a table shared with the JVM, are closed through another task of that
+     * server's eventfd in a table shared with the JVM, are closed through another task of that
      * table), and the process is reaped.
      */
     private static void cleanUpAfterDeath(ClonedChild process, WeakReference<ChildTask> self) {
@@ -188,9 +187,8 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
                 FdInternals.kernelCopyMade(table); // the copy is made and its task in it
             }
             child.mayShareTable = files;
-            child.serverRequest = child.makeFdHandleFromNear(process.serverRequestFd());
-            child.serverAnswer = child.makeFdHandleFromNear(process.serverAnswerFd());
-            process.takeServerFdsInParentTable(); // the handles own them now, in whichever table
+            child.serverFd = child.makeFdHandleFromNear(process.serverFd());
+            process.takeServerFdsInParentTable(); // the handle owns it now, in whichever table
         } catch (RuntimeException | Error e) {
             try {
                 process.kill(SIGKILL);
@@ -490,7 +488,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      * After exit or a successful exec: the process no longer has the table this task was in. As
      * in rsyscall, the task moves to a fresh table holding its handles (which stay, but every use
      * of them now fails), and the fds only it owned in the old table are closed through another
-     * task of that table, if there is one (a {@link CloneFlag#FILES} child's server pipe ends and
+     * task of that table, if there is one (a {@link CloneFlag#FILES} child's server eventfd and
      * fds in the JVM's table).
      */
     private void leaveForGood() {
@@ -571,8 +569,8 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         return process;
     }
 
-    /** The handles of the server's pipe ends: where it reads requests, where it writes results (for tests). */
+    /** The handle of the server's fd (for tests). */
     List<FileDescriptor> serverFds() {
-        return List.of(serverRequest, serverAnswer);
+        return List.of(serverFd);
     }
 }

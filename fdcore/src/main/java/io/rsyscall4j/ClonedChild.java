@@ -46,9 +46,8 @@ final class ClonedChild {
     private volatile boolean childrenInNewPidNamespace;
     private final int pidfd;
     private final ChildStack stack;
-    private final ChildSyscallInterface sysif;
-    private final int serverRequestFd;
-    private final int serverAnswerFd;
+    private final ChildTransport sysif;
+    private final int serverFd;
     private boolean serverFdsInParentTable;
     /** Completed once the process is reaped and released ({@link #exit}). */
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -62,16 +61,14 @@ final class ClonedChild {
 
     /**
      * @param parent the child whose server made this one, or {@code null} when the JVM did
-     * @param serverRequestFd the number the child's server reads requests from (the request pipe's
-     *     read end), in the child's table
-     * @param serverAnswerFd the number the child's server writes results to (the answer pipe's
-     *     write end), in the child's table
-     * @param sharesParentTable made with {@code CLONE_FILES}: then both server fds are open in the
+     * @param serverFd the number of the fd the child's server writes to tell of an answer (its
+     *     connection's eventfd), in the child's table
+     * @param sharesParentTable made with {@code CLONE_FILES}: then the server's fd is open in the
      *     parent's table too (it is the same table), and closed there once the child is reaped,
      *     unless someone {@linkplain #takeServerFdsInParentTable takes} that over
      */
     ClonedChild(SyscallInterface local, ClonedChild parent, int pid, int pidfd, ChildStack stack,
-            ChildSyscallInterface sysif, int serverRequestFd, int serverAnswerFd, boolean sharesParentTable) {
+            ChildTransport sysif, int serverFd, boolean sharesParentTable) {
         this.local = local;
         this.parent = parent;
         this.pid = pid;
@@ -80,8 +77,7 @@ final class ClonedChild {
         this.pidfd = pidfd;
         this.stack = stack;
         this.sysif = sysif;
-        this.serverRequestFd = serverRequestFd;
-        this.serverAnswerFd = serverAnswerFd;
+        this.serverFd = serverFd;
         this.serverFdsInParentTable = sharesParentTable;
     }
 
@@ -134,7 +130,7 @@ final class ClonedChild {
         return pidfd;
     }
 
-    ChildSyscallInterface sysif() {
+    ChildTransport sysif() {
         return sysif;
     }
 
@@ -142,18 +138,13 @@ final class ClonedChild {
         return stack;
     }
 
-    /** The number the child's server reads its requests from, in the child's table. */
-    int serverRequestFd() {
-        return serverRequestFd;
-    }
-
-    /** The number the child's server writes its results to, in the child's table. */
-    int serverAnswerFd() {
-        return serverAnswerFd;
+    /** The number of the fd the child's server writes to tell of an answer, in the child's table. */
+    int serverFd() {
+        return serverFd;
     }
 
     /**
-     * Forgets the server's two fd numbers in the parent's table, for a caller that has taken over
+     * Forgets the server's fd number in the parent's table, for a caller that has taken over
      * closing them (or knows they are closed). Returns them, or no number if they were not (or no
      * longer) the parent's to close.
      */
@@ -162,7 +153,7 @@ final class ClonedChild {
             return new int[0];
         }
         serverFdsInParentTable = false;
-        return new int[] {serverRequestFd, serverAnswerFd};
+        return new int[] {serverFd};
     }
 
     /** The pid, in the JVM's pid namespace, of the process of the JVM's pidfd {@code fd}. */
@@ -367,7 +358,7 @@ final class ClonedChild {
     }
 
     /**
-     * After reaping: close the connection, the server's pipe ends left in the parent's table, the
+     * After reaping: close the connection, the server's fd left in the parent's table, the
      * pidfd, and unmap the stack. Failures are logged, not thrown: the process is gone and each
      * resource is released independently.
      */
@@ -385,7 +376,7 @@ final class ClonedChild {
                     parent.sysif().syscall(Sys.CLOSE, serverFd);
                 }
             } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid + "'s pipe end " + serverFd
+                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid + "'s server fd " + serverFd
                         + " in its parent's table", e);
             }
         }
@@ -404,7 +395,7 @@ final class ClonedChild {
             LOG.log(System.Logger.Level.WARNING, "unmapping the stack of child " + pid, e);
         }
         if (parent == null) {
-            Spawner.childReaped(); // the spawner thread made it: it need not live for it any more
+            SpawnerThread.childReaped(); // the spawner thread made it: it need not live for it any more
         }
     }
 

@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * guardian; a guard that becomes unreachable is closed in the background.
  *
  * <p>It kills the guarded process only, not processes that one started. While it guards it costs
- * one process and four fds of the JVM's table (the guardian's two pipe ends and two pidfds).
+ * one process and four fds of the JVM's table (the guardian's eventfd, under two numbers, and two pidfds).
  */
 public final class JvmDeathGuard implements AutoCloseable {
     /** Where in the guardian's scratch memory its pollfd lies (after what reaping it uses). */

@@ -139,7 +139,7 @@ public final class Rsyscall {
         if (!reaper) {
             LOG.log(Level.WARNING, "rsyscall4j: {0} did not end within {1}", FdInternals.REAPER_THREAD_NAME, timeout);
         }
-        boolean spawner = Spawner.stopIfIdle(timeout);
+        boolean spawner = SpawnerThread.stopIfIdle(timeout);
         boolean watcher = ProcessWatcher.stopIfIdle(timeout);
         boolean janitor = ChildJanitor.stopIfIdle(timeout);
         boolean poller = Poller.stopIfIdle(timeout);

@@ -31,7 +31,7 @@ class BackgroundThreadsTest {
         Pipe out = local.pipe();
         ChildTask child = local.clone();
         assertFalse(Rsyscall.stopBackgroundThreads(STOP), "a child is alive: the spawner thread stays");
-        assertTrue(Spawner.isRunning());
+        assertTrue(SpawnerThread.isRunning());
         assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID), "the child still serves");
 
         // A program the child exec'd: the parent-death signal survives exec, so it counts too.
@@ -48,19 +48,19 @@ class BackgroundThreadsTest {
         out.write().close();
         out.read().close();
 
-        Set<Thread> spawners = threadsNamed(Spawner.THREAD_NAME);
+        Set<Thread> spawners = threadsNamed(SpawnerThread.THREAD_NAME);
         assertFalse(spawners.isEmpty());
         // Children other tests dropped are killed and reaped once the GC finds them.
         Kernel.await("no child of the JVM is alive, so the spawner thread stops", CLEANUP, () -> {
             System.gc();
             return Rsyscall.stopBackgroundThreads(STOP);
         });
-        assertFalse(Spawner.isRunning());
+        assertFalse(SpawnerThread.isRunning());
         assertTrue(spawners.stream().noneMatch(Thread::isAlive), "the spawner thread has ended");
 
         ChildTask next = local.clone();
-        assertTrue(Spawner.isRunning(), "the next clone started a new spawner thread");
-        assertTrue(threadsNamed(Spawner.THREAD_NAME).stream().noneMatch(spawners::contains));
+        assertTrue(SpawnerThread.isRunning(), "the next clone started a new spawner thread");
+        assertTrue(threadsNamed(SpawnerThread.THREAD_NAME).stream().noneMatch(spawners::contains));
         assertEquals(next.pid(), next.sysif().syscall(Sys.GETPID));
         FileDescriptor f = next.open("/dev/null", 0);
         assertTrue(FdInternals.reaperRunning(), "and the next handle the reaper");

@@ -376,7 +376,7 @@ class ChildDeathTest {
     }
 
     /**
-     * A FILES child killed while it clones a grandchild: the connection's pipes and the grandchild's
+     * A FILES child killed while it clones a grandchild: the connection's eventfd and the grandchild's
      * pidfd the clone makes live in the JVM's table, so none of them may be left there, whichever
      * step the kill interrupts. (Made through the dying parent, they were.)
      */
@@ -460,6 +460,7 @@ class ChildDeathTest {
     static final class MayLeak {
         private final List<String> paths = new ArrayList<>();
         private int pipes;
+        private int eventFds;
         private int pidfds;
         final List<String> left = new ArrayList<>();
         /**
@@ -484,9 +485,10 @@ class ChildDeathTest {
             } else if (message.startsWith("pipe2:")) {
                 pipes += 2;
             } else if (message.startsWith("clone:") && message.contains("stopped answering")) {
-                // the new child's connection (two pipes), left when no child was seen to exit, or its pidfd
+                // the new child's connection (an eventfd, at two numbers), left when no child was seen
+                // to exit, or its pidfd
                 pidfds++;
-                pipes += 4;
+                eventFds += 2;
             }
         }
 
@@ -513,17 +515,20 @@ class ChildDeathTest {
                 return false;
             }
             int p = 0;
+            int e = 0;
             int d = 0;
             for (String target : added.values()) {
                 if (target.startsWith("pipe:")) {
                     p++;
+                } else if (target.equals("anon_inode:[eventfd]")) {
+                    e++;
                 } else if (target.equals("anon_inode:[pidfd]")) {
                     d++;
                 } else if (paths.stream().noneMatch(target::startsWith)) {
                     return false;
                 }
             }
-            if (p > pipes || d > pidfds) {
+            if (p > pipes || e > eventFds || d > pidfds) {
                 return false;
             }
             left.clear();
@@ -533,7 +538,7 @@ class ChildDeathTest {
 
         @Override
         public String toString() {
-            return paths + ", " + pipes + " pipe ends, " + pidfds + " pidfds";
+            return paths + ", " + pipes + " pipe ends, " + eventFds + " eventfds, " + pidfds + " pidfds";
         }
     }
 

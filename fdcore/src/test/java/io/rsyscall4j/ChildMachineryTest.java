@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -169,19 +170,15 @@ class ChildMachineryTest {
             String pipe = link(JVM_PID, after);
             assertNotEquals(pipe, link(child.pid(), after));
             assertFalse(ChildTestSupport.fds(child.pid()).containsValue(pipe));
-            // The child holds only its own ends of the connection's pipes, not the JVM's, and no
-            // pidfd. (Both ends of a pipe link to the same "pipe:[inode]": the numbers tell them apart.)
-            String requests = link(JVM_PID, child.sysif().requestFd());
-            String answers = link(JVM_PID, child.sysif().answerFd());
-            assertTrue(requests.startsWith("pipe:"), requests);
-            assertTrue(answers.startsWith("pipe:"), answers);
-            assertNotEquals(requests, answers);
-            Map<Integer, String> childFds = ChildTestSupport.fds(child.pid());
-            childFds.values().removeIf(t -> !t.equals(requests) && !t.equals(answers));
-            assertEquals(Map.of(child.serverRequestFd(), requests, child.serverAnswerFd(), answers), childFds,
-                    "the child holds its server's two ends and not the JVM's");
-            assertEquals(Map.of(child.sysif().requestFd(), requests, child.sysif().answerFd(), answers),
-                    pipeEnds(JVM_PID, requests, answers), "the JVM holds its two ends and not the child's");
+            // The child holds only its own number of the connection's eventfd, not the JVM's, and
+            // no pidfd. (Every eventfd links to "anon_inode:[eventfd]": fdinfo's id tells them apart.)
+            int jvmEnd = ((ChildSyscallInterface) child.sysif()).eventFd();
+            String id = eventFdId(JVM_PID, jvmEnd);
+            assertNotNull(id, "the JVM's number is an eventfd");
+            assertEquals(java.util.Set.of(child.serverFd()), eventFdNumbers(child.pid(), id),
+                    "the child holds its server's number and not the JVM's");
+            assertEquals(java.util.Set.of(jvmEnd), eventFdNumbers(JVM_PID, id),
+                    "the JVM holds its number and not the child's");
             assertNull(link(child.pid(), child.pidfd()), "the clone's pidfd is in the JVM's table only");
             for (int n : new int[] {before, getInt(local, fds + 4), after, getInt(local, fds + 12)}) {
                 local.syscall(Sys.CLOSE, n);
@@ -396,16 +393,16 @@ class ChildMachineryTest {
 
     @ParameterizedTest
     @MethodSource("providers")
-    void closingTheConnectionEndsAChildEvenWhileAnotherTableHoldsCopiesOfItsPipes(SyscallInterface local)
+    void closingTheConnectionEndsAChildEvenWhileAnotherTableHoldsCopiesOfItsFds(SyscallInterface local)
             throws Exception {
         // A sibling cloned later without FILES gets a copy of every fd of the JVM, the first
-        // child's request pipe among them: closing the JVM's end gives that child no EOF. The
-        // exit request down the pipe ends it all the same.
+        // child's eventfd among them. The exit request in the mailbox ends the first all the same.
         ClonedChild first = Spawner.cloneLocal(local, false);
         ClonedChild sibling = Spawner.cloneLocal(local, false);
         try {
-            String requests = link(JVM_PID, first.sysif().requestFd());
-            assertEquals(requests, link(sibling.pid(), first.sysif().requestFd()), "the sibling holds a copy");
+            int jvmEnd = ((ChildSyscallInterface) first.sysif()).eventFd();
+            assertNotNull(eventFdId(JVM_PID, jvmEnd));
+            assertEquals(eventFdId(JVM_PID, jvmEnd), eventFdId(sibling.pid(), jvmEnd), "the sibling holds a copy");
             first.sysif().close();
             CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -523,13 +520,11 @@ class ChildMachineryTest {
     void aChildWhoseParentIsNotTheExpectedOneExitsWithoutServing(SyscallInterface local) throws Exception {
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
-        ServerPipes pipes = ServerPipes.make(local, stack);
         long scratch = stack.scratch();
-        byte[] getpid = new byte[ChildSyscallInterface.REQUEST_SIZE];
-        getpid[0] = (byte) Sys.GETPID.number();
-        local.writeMemory(scratch, getpid, 0, getpid.length);
-        assertEquals(getpid.length, local.syscall(Sys.WRITE, pipes.requestWrite(), scratch, getpid.length));
-        long sp = stack.prepare(code.trampoline(), Integer.MAX_VALUE, pipes.requestRead(), pipes.answerWrite());
+        long sp = stack.prepare(code.trampoline(), Integer.MAX_VALUE, -1);
+        Mailbox mailbox = new Mailbox(local, stack.base(), -1, -1);
+        mailbox.encode(0, Sys.GETPID, new long[0]);
+        int seq = mailbox.post(1, false);
         long flags = Linux.CLONE_VM | Linux.CLONE_PIDFD | Linux.CLONE_CHILD_CLEARTID | Linux.SIGCHLD;
         long pid = local.callFunction(code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
         assertTrue(pid > 0, "clone: " + pid);
@@ -539,13 +534,10 @@ class ChildMachineryTest {
             local.syscall(Sys.WAITID, 3 /* P_PIDFD */, pidfd, scratch, 4 /* WEXITED */, 0);
             assertEquals(1, getInt(local, scratch + 8), "CLD_EXITED");
             assertEquals(0, getInt(local, scratch + 24), "exit status");
-            local.syscall(Sys.IOCTL, pipes.requestWrite(), 0x541B /* FIONREAD */, scratch);
-            assertEquals(getpid.length, getInt(local, scratch), "the request was never read");
-            local.syscall(Sys.IOCTL, pipes.answerRead(), 0x541B /* FIONREAD */, scratch);
-            assertEquals(0, getInt(local, scratch), "nothing was answered");
+            assertFalse(mailbox.taken(seq), "the request was never taken");
+            assertFalse(mailbox.idle(), "nothing was answered");
         } finally {
             local.syscall(Sys.CLOSE, pidfd);
-            pipes.closeQuietly(local, new Exception("cleanup"));
             stack.free();
         }
     }
@@ -557,11 +549,29 @@ class ChildMachineryTest {
         child.waitFor();
     }
 
-    /** The fds of process {@code pid} that are ends of either pipe (by link target). */
-    private static Map<Integer, String> pipeEnds(long pid, String requests, String answers) {
-        Map<Integer, String> fds = ChildTestSupport.fds(pid);
-        fds.values().removeIf(t -> !t.equals(requests) && !t.equals(answers));
-        return fds;
+    /** The {@code eventfd-id} of fd {@code fd} of process {@code pid}, or null if it is no eventfd. */
+    private static String eventFdId(long pid, int fd) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/fdinfo/" + fd))) {
+                if (line.startsWith("eventfd-id:")) {
+                    return line.substring("eventfd-id:".length()).trim();
+                }
+            }
+        } catch (java.io.IOException e) {
+            // closed meanwhile: no eventfd
+        }
+        return null;
+    }
+
+    /** The numbers at which process {@code pid} holds the eventfd {@code id}. */
+    private static java.util.Set<Integer> eventFdNumbers(long pid, String id) {
+        java.util.Set<Integer> numbers = new java.util.TreeSet<>();
+        for (int fd : ChildTestSupport.fds(pid).keySet()) {
+            if (id.equals(eventFdId(pid, fd))) {
+                numbers.add(fd);
+            }
+        }
+        return numbers;
     }
 
     private static long call(SyscallInterface sysif, Sys nr, long... args) {

@@ -69,10 +69,11 @@ final class ChildTestSupport {
         }
     }
 
-    /** The fds of this JVM that the child machinery makes (pipes, pidfds), and any socket. */
+    /** The fds of this JVM that the child machinery makes (eventfds, pidfds), and any socket or pipe. */
     static Map<Integer, String> kernelObjectFds() {
         Map<Integer, String> all = fds(ProcessHandle.current().pid());
-        all.values().removeIf(v -> !(v.startsWith("socket:") || v.startsWith("pipe:") || v.contains("pidfd")));
+        all.values().removeIf(v -> !(v.startsWith("socket:") || v.startsWith("pipe:") || v.contains("pidfd")
+                || v.contains("eventfd")));
         return all;
     }
 

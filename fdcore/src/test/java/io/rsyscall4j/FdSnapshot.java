@@ -49,14 +49,15 @@ final class FdSnapshot {
     }
 
     /**
-     * The pipes and pidfds among {@code fds}: what child tasks of earlier tests hold in the JVM's
-     * table (their connections' pipe ends and their pidfds), which the janitor closes in the
+     * The pipes, eventfds and pidfds among {@code fds}: what child tasks of earlier tests hold in the
+     * JVM's table (their connections' eventfds, their pidfds, pipes of theirs), which the janitor closes in the
      * background once a GC finds those tasks unreachable (a test that calls {@code System.gc()}
      * triggers that itself). Everything else must stay.
      */
     static Map<Integer, String> childConnections(Map<Integer, String> fds) {
         Map<Integer, String> out = new TreeMap<>(fds);
-        out.values().removeIf(t -> !t.startsWith("pipe:") && !t.equals("anon_inode:[pidfd]"));
+        out.values().removeIf(t -> !t.startsWith("pipe:") && !t.equals("anon_inode:[pidfd]")
+                && !t.equals("anon_inode:[eventfd]"));
         return out;
     }
 

@@ -1,0 +1,228 @@
+package io.rsyscall4j;
+
+import static io.rsyscall4j.api.Linux.POLLIN;
+
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.fd.internal.Poller;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The words and buffers in a child's {@link ChildStack} through which the JVM and the child's
+ * syscall server ({@code child_x86_64.S}, which documents the same layout) pass batches of
+ * requests and their answers, and the futex and eventfd wake-ups that go with them. Not
+ * thread-safe: its one user, {@link ChildSyscallInterface}, serialises calls.
+ *
+ * <p>A batch is numbered (never 0). The JVM writes the requests, then the request word, then
+ * futex-wakes it (private: the JVM and the child share one {@code mm}). The server stores the
+ * number in the taken word, runs the requests, stores their results, the answered word and the
+ * answer word, then wakes the JVM. The answer word is also the clone's
+ * {@code CLONE_CHILD_CLEARTID} word, which the kernel sets to 0 and futex-wakes (a shared wake)
+ * when the child exits, dies or execs while the JVM still uses the memory: so a platform thread
+ * waits in one plain shared {@code FUTEX_WAIT} on that word and sees the answer, the death and
+ * the exec alike (needs nothing newer than the {@code CLONE_PIDFD} the clone already asks for).
+ *
+ * <p>A virtual thread must not hold its carrier in {@code futex}: it asks the server to write its
+ * eventfd instead of waking the word (the batch's notify flag) and parks in {@link Poller} on
+ * that eventfd and the child's pidfd, which also fires at death. An exec fires neither, so while
+ * the batch holds an {@code execve} it looks at the word every millisecond (every 100 ms
+ * otherwise, a safety net).
+ *
+ * <p>Every access goes through {@code local}, the interface of the address space the mailbox is
+ * in, so that the same protocol serves a child of a task on another host; parking in the
+ * {@link Poller} (whose fds are the JVM's) only applies when {@code local} is the JVM's own.
+ */
+final class Mailbox {
+    static final int REQUEST_SIZE = 56;
+    static final int RESULT_SIZE = 8;
+    /** Requests in one batch. */
+    static final int MAX_BATCH = 63;
+
+    /** The answer word; also the {@code CLONE_CHILD_CLEARTID} word (offsets from the region's base). */
+    static final long ANSWER = 0;
+    private static final long REQUEST = 8;
+    static final long TAKEN = 12;
+    private static final long ANSWERED = 16;
+    /** 8 bytes where the JVM reads its eventfd (the JVM's scratch; the server never looks). */
+    private static final long EVENT_COUNT = 24;
+    private static final long NOTIFY = 4096;
+    private static final long REQUESTS = NOTIFY + 8;
+    private static final long RESULTS = REQUESTS + (long) MAX_BATCH * REQUEST_SIZE;
+    /** Where the mailbox ends: the child's stack lies above. */
+    static final long END = RESULTS + (long) MAX_BATCH * RESULT_SIZE;
+    /** The number of every word before the first batch. */
+    static final int FIRST = 1;
+
+    private static final int FUTEX_WAIT = 0;
+    private static final int FUTEX_WAKE = 1;
+    private static final int FUTEX_PRIVATE_FLAG = 128;
+    private static final long EXEC_PARK_NANOS = 1_000_000L;
+    private static final long IDLE_PARK_NANOS = 100_000_000L;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final SyscallInterface local;
+    private final long base;
+    private final int eventFd;
+    private final int pidfd;
+    private final boolean parksInPoller;
+    /** The number of the last batch posted. */
+    private int posted = FIRST;
+    /** The next batch: notify, count, requests; then the results of the last. Reused: a round trip allocates nothing. */
+    private final byte[] batch = new byte[(int) (RESULTS - NOTIFY)];
+    private final byte[] results = new byte[MAX_BATCH * RESULT_SIZE];
+    private final byte[] word = new byte[4];
+
+    /**
+     * @param local the interface of the address space the mailbox is in
+     * @param base the base of the child's region ({@link ChildStack#base})
+     * @param eventFd the eventfd the server writes when asked, in {@code local}'s table
+     * @param pidfd a pidfd of the child in {@code local}'s table
+     */
+    Mailbox(SyscallInterface local, long base, int eventFd, int pidfd) {
+        this.local = local;
+        this.base = base;
+        this.eventFd = eventFd;
+        this.pidfd = pidfd;
+        this.parksInPoller = ChildTransport.inJvm(local);
+    }
+
+    /** Puts request {@code slot} of the next batch in place; missing arguments are 0. */
+    void encode(int slot, Sys nr, long[] args) {
+        int at = 8 + slot * REQUEST_SIZE;
+        LONG_LE.set(batch, at, nr.number());
+        for (int i = 0; i < SyscallInterface.MAX_ARGS; i++) {
+            LONG_LE.set(batch, at + 8 + i * 8, i < args.length ? args[i] : 0L);
+        }
+    }
+
+    /**
+     * Posts the first {@code n} encoded requests as the next batch and wakes the server; returns
+     * the batch's number. The request word is written last, on its own: the server looks at
+     * nothing else before it changes.
+     *
+     * @param notify whether the server is to write the eventfd rather than wake the answer word
+     */
+    int post(int n, boolean notify) throws SyscallException {
+        INT_LE.set(batch, 0, notify ? 1 : 0);
+        INT_LE.set(batch, 4, n);
+        local.writeMemory(base + NOTIFY, batch, 0, 8 + n * REQUEST_SIZE);
+        posted = posted == -1 ? 1 : posted + 1;
+        putInt(REQUEST, posted);
+        local.syscall(Sys.FUTEX, base + REQUEST, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0);
+        return posted;
+    }
+
+    /** Whether the calling thread should ask to be told by the eventfd (and park in the poller). */
+    boolean parks() {
+        return parksInPoller && Poller.inVirtualThread();
+    }
+
+    /**
+     * Waits until batch {@code seq} is answered (returns true) or the child is gone (false).
+     * An answer stored just before the child died still counts.
+     *
+     * @param parks the batch was posted with notify: park in the poller rather than in futex
+     * @param exec the batch holds an {@code execve}, which only the answer word shows
+     */
+    boolean await(int seq, boolean parks, boolean exec) throws SyscallException {
+        while (true) {
+            int answer = getInt(ANSWER);
+            if (answer == seq) {
+                return true;
+            }
+            if (answer == 0) {
+                return getInt(ANSWERED) == seq;
+            }
+            if (parks) {
+                Poller.awaitAny(local, new int[] {eventFd, pidfd}, POLLIN, exec ? EXEC_PARK_NANOS : IDLE_PARK_NANOS);
+                drainEventFd();
+            } else {
+                futexWait(answer);
+            }
+        }
+    }
+
+    /** Sleeps while the answer word holds {@code value} (a shared wait: see the class comment). */
+    private void futexWait(int value) throws SyscallException {
+        try {
+            local.syscall(Sys.FUTEX, base + ANSWER, FUTEX_WAIT, value, 0, 0, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR) {
+                throw e;
+            }
+        }
+    }
+
+    /** Resets the eventfd (non-blocking) so the next park waits for a new write. */
+    private void drainEventFd() throws SyscallException {
+        try {
+            local.syscall(Sys.READ, eventFd, base + EVENT_COUNT, 8);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR) {
+                throw e;
+            }
+        }
+    }
+
+    /** Whether the server took batch {@code seq}: then it may have run. */
+    boolean taken(int seq) {
+        return getInt(TAKEN) == seq;
+    }
+
+    /** Whether the last batch posted has been answered: the server waits for the next. */
+    boolean idle() {
+        return getInt(ANSWERED) == posted;
+    }
+
+    /** Reads the results of the last batch, {@code n} requests, for {@link #result}. */
+    void readResults(int n) {
+        local.readMemory(base + RESULTS, results, 0, n * RESULT_SIZE);
+    }
+
+    /** The raw result of request {@code slot}, as {@link #readResults} read it. */
+    long result(int slot) {
+        return (long) LONG_LE.get(results, slot * RESULT_SIZE);
+    }
+
+    /** Puts every word in its state before the first batch, in a region about to be cloned onto. */
+    static void reset(SyscallInterface local, long base) {
+        byte[] words = new byte[(int) EVENT_COUNT];
+        for (long at : new long[] {ANSWER, REQUEST, TAKEN, ANSWERED}) {
+            INT_LE.set(words, (int) at, FIRST);
+        }
+        INT_LE.set(words, 4, -1); // ChildStack's ptid word, between them
+        local.writeMemory(base, words, 0, words.length);
+    }
+
+    /**
+     * Posts {@code exit(0)} to the server of the region at {@code base}, best effort and without
+     * waiting: a server that is or will be idle exits. For a child that may or may not have been
+     * made, whose server would otherwise wait forever.
+     */
+    static void askToExit(SyscallInterface local, long base) {
+        Mailbox m = new Mailbox(local, base, -1, -1);
+        try {
+            m.posted = m.getInt(REQUEST);
+            m.encode(0, Sys.EXIT, new long[0]);
+            m.post(1, false);
+        } catch (SyscallException | RuntimeException e) {
+            // nothing (more) to end
+        }
+    }
+
+    private int getInt(long offset) {
+        local.readMemory(base + offset, word, 0, 4);
+        return (int) INT_LE.get(word, 0);
+    }
+
+    private void putInt(long offset, int value) {
+        INT_LE.set(word, 0, value);
+        local.writeMemory(base + offset, word, 0, 4);
+    }
+}
