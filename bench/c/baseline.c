@@ -10,6 +10,10 @@
  *                                  syscall)
  *   baseline sockpingpong ITERATIONS  the same over one AF_UNIX stream socketpair, the transport
  *                                  child tasks used before (a control, without a target)
+ *   baseline futexpingpong ITERATIONS  two processes sharing one mapping: the 56-byte request
+ *                                  and the 8-byte answer stored there, each side futex-waking the
+ *                                  other (shared futexes: two processes) and futex-waiting for
+ *                                  its turn; the limit of a child task's shared-memory transport
  *   baseline fdpass ITERATIONS     one process: sendmsg of one byte and one fd (SCM_RIGHTS) down a
  *                                  stream socketpair, recvmsg of it (MSG_CMSG_CLOEXEC), close of
  *                                  the fd received
@@ -31,6 +35,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -155,6 +162,67 @@ static double pingpong(long iterations) {
     return (now_ns() - start) / iterations;
 }
 
+/* futexpingpong: the words and buffers both processes see, in one MAP_SHARED mapping. */
+struct mailbox {
+    _Atomic unsigned request; /* the number of the last request posted */
+    _Atomic unsigned answer;  /* the number of the last request answered */
+    char req[56];
+    long result;
+};
+static struct mailbox *box;
+
+static long futex(_Atomic unsigned *word, int op, unsigned value) {
+    return syscall(SYS_futex, word, op, value, NULL, NULL, 0);
+}
+
+/* The other process: answers each request, waking the caller; waits for the next. */
+static void futex_serve(void) {
+    unsigned last = 0;
+    for (;;) {
+        unsigned seq;
+        while ((seq = atomic_load(&box->request)) == last) {
+            futex(&box->request, FUTEX_WAIT, last);
+        }
+        if (seq == ~0u) {
+            _exit(0);
+        }
+        last = seq;
+        box->result = box->req[0] + 1;
+        atomic_store(&box->answer, seq);
+        futex(&box->answer, FUTEX_WAKE, 1);
+    }
+}
+
+static void start_futex_server(void) {
+    box = mmap(NULL, sizeof *box, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (box == MAP_FAILED) {
+        die("mmap");
+    }
+    server = fork();
+    if (server < 0) {
+        die("fork");
+    }
+    if (server == 0) {
+        futex_serve();
+    }
+}
+
+static double futexpingpong(long iterations) {
+    static unsigned seq;
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        memset(box->req, 0, sizeof box->req);
+        atomic_store(&box->request, ++seq);
+        futex(&box->request, FUTEX_WAKE, 1);
+        unsigned a;
+        while ((a = atomic_load(&box->answer)) != seq) {
+            futex(&box->answer, FUTEX_WAIT, a);
+        }
+        sink = box->result;
+    }
+    return (now_ns() - start) / iterations;
+}
+
 static int pass_pair[2];
 static int passed = -1;
 
@@ -251,7 +319,7 @@ static double spawnfds(long iterations) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|fdpass|bwrap|spawnfds N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|futexpingpong|fdpass|bwrap|spawnfds N\n");
     exit(2);
 }
 
@@ -283,6 +351,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[1], "sockpingpong") == 0) {
         start_server(1);
         op = pingpong;
+    } else if (strcmp(argv[1], "futexpingpong") == 0) {
+        start_futex_server();
+        op = futexpingpong;
     } else if (strcmp(argv[1], "fdpass") == 0) {
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pass_pair) != 0) {
             die("socketpair");
@@ -318,7 +389,11 @@ int main(int argc, char **argv) {
     }
     qsort(samples, REPS, sizeof samples[0], cmp_double);
     printf("%.2f\n", samples[REPS / 2]);
-    if (server > 0) {
+    if (server > 0 && box != NULL) {
+        atomic_store(&box->request, ~0u);
+        futex(&box->request, FUTEX_WAKE, 1);
+        waitpid(server, NULL, 0);
+    } else if (server > 0) {
         close(down[1]);
         waitpid(server, NULL, 0);
     }

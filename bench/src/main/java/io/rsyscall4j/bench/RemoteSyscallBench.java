@@ -17,11 +17,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Row {@code remote-syscall}: {@code getpid} run inside a child task — a request down a pipe to
- * the child's syscall server and its answer up another — against two C processes ping-ponging the
- * same number of bytes over pipes. bench/run gives both the same CPU placement. (The control row
- * {@code remote-syscall-vs-socket} runs the same benchmark against C over a socketpair, the
- * transport child tasks used before.)
+ * Rows {@code remote-syscall} and {@code futex-ping-pong}: {@code getpid} run inside a child task —
+ * a request stored in the mailbox the JVM shares with the child's syscall server, a futex wake-up
+ * each way — against two C processes ping-ponging the same bytes over two pipes (the transport
+ * child tasks used before), and against two C processes doing what the mailbox does (shared
+ * memory, futex wake-ups: the limit of this transport). bench/run gives all the same CPU
+ * placement. (The control row {@code remote-syscall-vs-socket} runs it against C over a
+ * socketpair.)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
