@@ -7,7 +7,6 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
-import java.util.Objects;
 
 /**
  * {@link FileDescriptor#channel}: a blocking {@code ByteChannel} that owns its handle, so that
@@ -21,11 +20,12 @@ import java.util.Objects;
  * through a temporary array. {@code EINTR} is retried.
  */
 final class FdChannel implements ByteChannel {
+    private final FdStreamSupport owned;
     private final FileDescriptor fd;
-    private volatile boolean closed;
 
     FdChannel(FileDescriptor fd) {
-        this.fd = Objects.requireNonNull(fd, "fd");
+        this.owned = new FdStreamSupport("FdChannel", fd);
+        this.fd = fd;
     }
 
     /** One {@code read(2)} into {@code dst}'s remaining space; -1 at end of file. */
@@ -105,14 +105,13 @@ final class FdChannel implements ByteChannel {
 
     @Override
     public boolean isOpen() {
-        return !closed && fd.isValid();
+        return owned.isOpen();
     }
 
     /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */
     @Override
     public void close() throws IOException {
-        closed = true;
-        fd.invalidate();
+        owned.close();
     }
 
     private void checkOpen() throws ClosedChannelException {
@@ -123,12 +122,12 @@ final class FdChannel implements ByteChannel {
 
     private ClosedChannelException closedChannel(RuntimeException cause) {
         ClosedChannelException e = new ClosedChannelException();
-        e.initCause(cause != null ? cause : FdStreamSupport.closed(fd, null));
+        e.initCause(cause != null ? cause : owned.closed(null));
         return e;
     }
 
     @Override
     public String toString() {
-        return "FdChannel[" + fd + "]";
+        return owned.toString();
     }
 }

@@ -10,11 +10,10 @@ import java.util.Objects;
  * {@code read(2)}, retried on {@code EINTR}); 0 bytes from the kernel is end of file, -1 here.
  */
 final class FdInputStream extends InputStream {
-    private final FileDescriptor fd;
-    private volatile boolean closed;
+    private final FdStreamSupport owned;
 
     FdInputStream(FileDescriptor fd) {
-        this.fd = Objects.requireNonNull(fd, "fd");
+        this.owned = new FdStreamSupport("FdInputStream", fd);
     }
 
     @Override
@@ -26,23 +25,22 @@ final class FdInputStream extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
-        FdStreamSupport.checkOpen(closed, fd);
+        owned.checkOpen();
         if (len == 0) {
             return 0;
         }
-        int n = FdStreamSupport.retryingEintr(() -> fd.read(b, off, len), e -> FdStreamSupport.closed(fd, e));
+        int n = owned.call(() -> owned.fd.read(b, off, len));
         return n == 0 ? -1 : n;
     }
 
     /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */
     @Override
     public void close() throws IOException {
-        closed = true;
-        fd.invalidate();
+        owned.close();
     }
 
     @Override
     public String toString() {
-        return "FdInputStream[" + fd + "]";
+        return owned.toString();
     }
 }

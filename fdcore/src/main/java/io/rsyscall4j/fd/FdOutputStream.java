@@ -10,11 +10,10 @@ import java.util.Objects;
  * as many {@link FileDescriptor#write} calls as the kernel needs ({@code EINTR} retried).
  */
 final class FdOutputStream extends OutputStream {
-    private final FileDescriptor fd;
-    private volatile boolean closed;
+    private final FdStreamSupport owned;
 
     FdOutputStream(FileDescriptor fd) {
-        this.fd = Objects.requireNonNull(fd, "fd");
+        this.owned = new FdStreamSupport("FdOutputStream", fd);
     }
 
     @Override
@@ -25,24 +24,23 @@ final class FdOutputStream extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
-        FdStreamSupport.checkOpen(closed, fd);
+        owned.checkOpen();
         int done = 0;
         while (done < len) {
             int at = off + done;
             int rest = len - done;
-            done += FdStreamSupport.retryingEintr(() -> fd.write(b, at, rest), e -> FdStreamSupport.closed(fd, e));
+            done += owned.call(() -> owned.fd.write(b, at, rest));
         }
     }
 
     /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */
     @Override
     public void close() throws IOException {
-        closed = true;
-        fd.invalidate();
+        owned.close();
     }
 
     @Override
     public String toString() {
-        return "FdOutputStream[" + fd + "]";
+        return owned.toString();
     }
 }

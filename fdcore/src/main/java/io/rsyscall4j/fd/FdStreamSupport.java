@@ -3,11 +3,23 @@ package io.rsyscall4j.fd;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.function.Function;
 
-/** What the fd streams and channel share: retrying an interrupted call, the errors for a closed stream. */
+/**
+ * The handle an fd stream or channel owns: closing it invalidates the handle; its calls are
+ * retried on {@code EINTR}; once closed they fail naming the fd.
+ */
 final class FdStreamSupport {
-    private FdStreamSupport() {}
+    final FileDescriptor fd;
+    private final String kind;
+    private volatile boolean closed;
+
+    /** For the adapter class named {@code kind} (in {@link #toString}) over {@code fd}. */
+    FdStreamSupport(String kind, FileDescriptor fd) {
+        this.kind = kind;
+        this.fd = Objects.requireNonNull(fd, "fd");
+    }
 
     /** One {@code read(2)} or {@code write(2)}: the byte count it returned. */
     @FunctionalInterface
@@ -33,19 +45,40 @@ final class FdStreamSupport {
         }
     }
 
+    /** A stream's call, {@link #retryingEintr} with the stream's error. */
+    int call(Transfer call) throws IOException {
+        return retryingEintr(call, this::closed);
+    }
+
     /** Throws the closed-stream error unless the stream is open and its handle valid. */
-    static void checkOpen(boolean closed, FileDescriptor fd) throws IOException {
-        if (closed || !fd.isValid()) {
-            throw closed(fd, null);
+    void checkOpen() throws IOException {
+        if (!isOpen()) {
+            throw closed(null);
         }
     }
 
+    /** Whether neither the adapter nor its handle is closed. */
+    boolean isOpen() {
+        return !closed && fd.isValid();
+    }
+
+    /** Invalidates the handle (closing the fd if no other handle has it); idempotent. */
+    void close() throws IOException {
+        closed = true;
+        fd.invalidate();
+    }
+
     /**
-     * The error for using a closed stream of {@code fd}, with the JDK's "Stream closed" first and
-     * the fd named, since a closed or invalidated handle's number may belong to another file now.
+     * The error for using a closed stream, with the JDK's "Stream closed" first and the fd named,
+     * since a closed or invalidated handle's number may belong to another file now.
      */
-    static IOException closed(FileDescriptor fd, RuntimeException cause) {
+    IOException closed(RuntimeException cause) {
         return new IOException("Stream closed: fd " + fd.number() + " of " + fd.task()
                 + " (the stream or its handle was closed)", cause);
+    }
+
+    @Override
+    public String toString() {
+        return kind + "[" + fd + "]";
     }
 }
