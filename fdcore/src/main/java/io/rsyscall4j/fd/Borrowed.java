@@ -48,7 +48,7 @@ public final class Borrowed implements AutoCloseable {
             return;
         }
         try {
-            table.endBorrow(task, number);
+            HandleRelease.endBorrow(table, task, number);
         } catch (SyscallException e) {
             LOG.log(Level.WARNING, "rsyscall4j: put-off close of fd " + number + " through " + task + " failed", e);
         }

@@ -60,14 +60,14 @@ final class Dup {
                 done = true;
             } finally {
                 if (!done) {
-                    t.endBorrow(target.task(), target.number()); // closes it if it lost its handle meanwhile
+                    HandleRelease.endBorrow(t, target.task(), target.number()); // closes it if it lost its handle meanwhile
                 }
             }
             // One critical section: the result owns the number before the target lets go of it and
             // before the hold ends, so the number is never without an owner.
             FileDescriptor result = null;
             RuntimeException failure = null;
-            FDTable.BorrowEnd end;
+            HandleRelease.BorrowEnd end;
             t.lock.lock();
             try {
                 if (src.number() != target.number()) {
@@ -80,16 +80,16 @@ final class Dup {
                     // The task began changing tables during the syscall: the target keeps the number.
                     failure = e;
                 }
-                end = t.endBorrowLocked(target.number(), target.task());
+                end = HandleRelease.endBorrowLocked(t, target.number(), target.task());
             } finally {
                 t.lock.unlock();
                 Reference.reachabilityFence(target);
             }
             if (failure != null) {
-                t.afterBorrowEnd(end, target.task(), target.number());
+                HandleRelease.afterBorrowEnd(t, end, target.task(), target.number());
                 throw failure;
             }
-            if (end != FDTable.BorrowEnd.NOTHING) {
+            if (end != HandleRelease.BorrowEnd.NOTHING) {
                 throw new IllegalStateException("internal error: " + op + " onto fd " + target.number() + " left it unowned");
             }
             LOG.log(Level.DEBUG, "{0}: {1} fd {2} onto fd {3}", task, op, number, target.number());
@@ -100,7 +100,7 @@ final class Dup {
 
     /** The dup target's end: invalid, without a close (the dup's result owns the number now). */
     private static void consumeLocked(FileDescriptor target, FDTable t) {
-        if (t.removeLocked(target.state, false) == FDTable.Removal.CLOSE_LATER) {
+        if (HandleRelease.removeLocked(t, target.state, false) == HandleRelease.Removal.CLOSE_LATER) {
             throw new IllegalStateException("internal error: consuming dup target " + target + " left its fd unowned");
         }
         LOG.log(Level.DEBUG, "dup target {0} consumed", target);

@@ -34,8 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * time of the copy ({@link FileDescriptorTask#inheritFd}).
  *
  * <p>Thread-safe: one lock per table guards its maps; syscalls are made outside it. This class
- * tracks; closing what nobody owns is {@code FdCloser}'s job, moving a task to a fresh table
- * {@code TableSwitch}'s.
+ * tracks; letting go of a number is {@code HandleRelease}'s job, closing what nobody owns
+ * {@code FdCloser}'s, moving a task to a fresh table {@code TableSwitch}'s.
  */
 public final class FDTable {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
@@ -263,103 +263,6 @@ public final class FDTable {
         return handle;
     }
 
-    /** What removing one handle from tracking left to do. */
-    enum Removal {
-        /** The handle was already invalid: nothing happened. */
-        WAS_INVALID,
-        /** Other handles still own the fd. */
-        OTHERS_REMAIN,
-        /** It was the last handle and the caller took responsibility: the caller must close the fd now. */
-        CLOSE_NOW,
-        /** It was the last handle; the fd is closed later (by the last borrow's end, or by GC). */
-        CLOSE_LATER
-    }
-
-    /**
-     * Takes {@code s} out of tracking (rsyscall's {@code _invalidate}). With {@code takeResponsibility}
-     * the caller closes the fd if this was its last handle; without (for a collected handle) the fd
-     * is left unowned for GC, which batches closes.
-     */
-    Removal removeLocked(HandleState s, boolean takeResponsibility) {
-        if (!s.valid) {
-            return Removal.WAS_INVALID;
-        }
-        s.valid = false;
-        s.ref.clear();
-        s.member.fdHandles.remove(s);
-        FdEntry e = nearToHandles.get(s.number);
-        if (e == null || !e.handles.remove(s)) {
-            throw new IllegalStateException("internal error: " + s + " is valid but not tracked by " + this);
-        }
-        if (!e.handles.isEmpty()) {
-            return Removal.OTHERS_REMAIN;
-        }
-        if (e.borrows > 0) {
-            return Removal.CLOSE_LATER;
-        }
-        if (!takeResponsibility || s.member.manipulating) {
-            // A task that is changing fd table must not close anything: the number may belong to
-            // the table it is leaving. GC closes it once the change is done.
-            unowned.set(s.number);
-            return Removal.CLOSE_LATER;
-        }
-        nearToHandles.remove(s.number);
-        forgetInheritedLocked(s.number);
-        inherited.takenLocked(s.number, e);
-        return Removal.CLOSE_NOW;
-    }
-
-    /** What the end of a borrow left to do. */
-    enum BorrowEnd {
-        /** The fd still has handles or other borrows. */
-        NOTHING,
-        /** It was the last use of an fd without handles; the caller took responsibility to close it. */
-        CLOSE_NOW,
-        /** As CLOSE_NOW, but the borrowing task cannot close in this table now: left for GC. */
-        LEFT_FOR_GC
-    }
-
-    BorrowEnd endBorrowLocked(int number, FileDescriptorTask task) {
-        FdEntry e = nearToHandles.get(number);
-        if (e == null || e.borrows <= 0) {
-            throw new IllegalStateException("internal error: borrow of fd " + number + " not recorded in " + this);
-        }
-        e.borrows--;
-        if (e.borrows > 0 || !e.handles.isEmpty()) {
-            return BorrowEnd.NOTHING;
-        }
-        if (task.fdTable() != this || task.isManipulatingFdTable()) {
-            unowned.set(number);
-            return BorrowEnd.LEFT_FOR_GC;
-        }
-        nearToHandles.remove(number);
-        forgetInheritedLocked(number);
-        inherited.takenLocked(number, e);
-        return BorrowEnd.CLOSE_NOW;
-    }
-
-    /** Ends {@code task}'s borrow of {@code number} and does what that leaves to do ({@link #afterBorrowEnd}). */
-    void endBorrow(FileDescriptorTask task, int number) throws SyscallException {
-        BorrowEnd end;
-        lock.lock();
-        try {
-            end = endBorrowLocked(number, task);
-        } finally {
-            lock.unlock();
-        }
-        afterBorrowEnd(end, task, number);
-    }
-
-    /** Does what the end of a borrow left to do: closes the number through {@code task}, or asks for a GC. */
-    void afterBorrowEnd(BorrowEnd end, FileDescriptorTask task, int number) throws SyscallException {
-        if (end == BorrowEnd.CLOSE_NOW) {
-            LOG.log(Level.DEBUG, "{0}: borrow of fd {1} ended after its last handle went; closing", task, number);
-            closeTakenNumber(task, number);
-        } else if (end == BorrowEnd.LEFT_FOR_GC) {
-            Reaper.requestGc(this);
-        }
-    }
-
     /**
      * Records {@code number}, which the kernel just handed out in this table, as open and unowned,
      * for GC to close. A number the table still tracks is left alone: the kernel cannot have handed
@@ -395,50 +298,4 @@ public final class FDTable {
     long putBackCount() {
         return closer.putBackCount();
     }
-
-    /**
-     * Takes out of tracking every handle of this table the JVM's GC has already cleared, whether or
-     * not the reference handler has queued it for the reaper yet; returns how many.
-     *
-     * <p>One pass over the entries, each collected handle taken out where it is found (as
-     * {@link #removeLocked} without responsibility would, less the lookups): after a collection
-     * this runs over thousands of handles, and each lookup saved is one per handle.
-     */
-    int collectClearedLocked() {
-        boolean debug = LOG.isLoggable(Level.DEBUG);
-        int count = 0;
-        for (Map.Entry<Integer, FdEntry> me : nearToHandles.entrySet()) {
-            FdEntry e = me.getValue();
-            ArrayList<HandleState> handles = e.handles;
-            boolean removed = false;
-            for (int i = handles.size() - 1; i >= 0; i--) {
-                HandleState s = handles.get(i);
-                if (s.member.fdTable == this && s.ref.refersTo(null)) {
-                    // Tracked handles are valid; the GC has cleared the reference already.
-                    handles.remove(i);
-                    s.valid = false;
-                    s.member.fdHandles.remove(s);
-                    removed = true;
-                    count++;
-                    if (debug) {
-                        logCollected(s, handles.isEmpty() ? Removal.CLOSE_LATER : Removal.OTHERS_REMAIN);
-                    }
-                }
-            }
-            if (removed && e.isUnowned()) {
-                unowned.set(me.getKey());
-            }
-        }
-        return count;
-    }
-
-
-
-    static void logCollected(HandleState s, Removal removal) {
-        if (removal != Removal.WAS_INVALID && LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "gc: handle for fd {0} of {1} was garbage-collected ({2})", s.number, s.member,
-                    removal == Removal.CLOSE_LATER ? "no handles left" : "other handles remain");
-        }
-    }
-
 }

@@ -89,14 +89,14 @@ public final class FileDescriptor implements AutoCloseable {
      */
     public boolean invalidate() throws SyscallException {
         FDTable t = FDTable.lockTableOf(task);
-        FDTable.Removal removal;
+        HandleRelease.Removal removal;
         try {
-            removal = t.removeLocked(state, true);
+            removal = HandleRelease.removeLocked(t, state, true);
         } finally {
             t.lock.unlock();
             Reference.reachabilityFence(this);
         }
-        return finishRemoval(t, removal);
+        return HandleRelease.finish(t, this, removal);
     }
 
     /**
@@ -117,7 +117,7 @@ public final class FileDescriptor implements AutoCloseable {
     @Override
     public void close() throws SyscallException {
         FDTable t = FDTable.lockTableOf(task);
-        FDTable.Removal removal;
+        HandleRelease.Removal removal;
         try {
             checkValidLocked("close");
             int handles = t.entryLocked(number).handles.size();
@@ -125,38 +125,12 @@ public final class FileDescriptor implements AutoCloseable {
                 throw new IllegalStateException("can't close fd " + number + " of " + task + ": there are "
                         + (handles - 1) + " other handles to it; invalidate() this one instead");
             }
-            removal = t.removeLocked(state, true);
+            removal = HandleRelease.removeLocked(t, state, true);
         } finally {
             t.lock.unlock();
             Reference.reachabilityFence(this);
         }
-        finishRemoval(t, removal);
-    }
-
-    private boolean finishRemoval(FDTable t, FDTable.Removal removal) throws SyscallException {
-        switch (removal) {
-            case WAS_INVALID:
-                return false;
-            case OTHERS_REMAIN:
-                if (LOG.isLoggable(Level.DEBUG)) {
-                    LOG.log(Level.DEBUG, "invalidating {0}: some handles remaining", this);
-                }
-                return false;
-            case CLOSE_LATER:
-                // Borrowed: the last borrow's end closes it. Task changing tables: the change's GC does.
-                if (LOG.isLoggable(Level.DEBUG)) {
-                    LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, close put off (borrowed,"
-                            + " or task changing fd table)", this);
-                }
-                return true;
-            default:
-                // Checked first: every close passes here, and the varargs call costs even when off.
-                if (LOG.isLoggable(Level.DEBUG)) {
-                    LOG.log(Level.DEBUG, "invalidating {0}: no handles remaining, closing", this);
-                }
-                t.closeTakenNumber(task, number);
-                return true;
-        }
+        HandleRelease.finish(t, this, removal);
     }
 
     /**
@@ -202,8 +176,8 @@ public final class FileDescriptor implements AutoCloseable {
             checkValidLocked("move");
             checkSameTableLocked(t, task, "move");
             FileDescriptor moved = t.makeHandleLocked(task, number);
-            FDTable.Removal removal = t.removeLocked(state, true);
-            if (removal != FDTable.Removal.OTHERS_REMAIN) {
+            HandleRelease.Removal removal = HandleRelease.removeLocked(t, state, true);
+            if (removal != HandleRelease.Removal.OTHERS_REMAIN) {
                 throw new IllegalStateException("internal error: moving " + this + " left " + removal);
             }
             LOG.log(Level.DEBUG, "moved fd {0} from {1} to {2}", number, this.task, task);

@@ -267,7 +267,7 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
         FDTable t = membership.fdTable;
         t.lock.lock();
         try {
-            t.collectClearedLocked();
+            HandleRelease.collectClearedLocked(t);
         } finally {
             t.lock.unlock();
         }

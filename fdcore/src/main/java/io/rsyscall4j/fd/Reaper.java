@@ -190,11 +190,11 @@ final class Reaper {
                     do {
                         HandleState s = batch[i];
                         batch[i++] = null;
-                        FDTable.Removal removal = t.removeLocked(s, false);
-                        if (removal == FDTable.Removal.CLOSE_LATER && t.markUnownedIfEmptyLocked(s.number)) {
+                        HandleRelease.Removal removal = HandleRelease.removeLocked(t, s, false);
+                        if (removal == HandleRelease.Removal.CLOSE_LATER && t.markUnownedIfEmptyLocked(s.number)) {
                             tables.add(t);
                         }
-                        FDTable.logCollected(s, removal);
+                        HandleRelease.logCollected(s, removal);
                     } while (i < n && batch[i].member.fdTable == t);
                 } finally {
                     t.lock.unlock();
