@@ -97,7 +97,7 @@ final class FdChannel implements ByteChannel {
             return -1;
         }
         try {
-            return fd.transfer(op, base + pos, len);
+            return FdIo.transfer(fd, op, base + pos, len);
         } finally {
             Reference.reachabilityFence(b);
         }

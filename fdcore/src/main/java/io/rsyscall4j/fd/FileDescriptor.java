@@ -2,11 +2,8 @@ package io.rsyscall4j.fd;
 
 import static io.rsyscall4j.api.Linux.F_SETFD;
 
-import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
-import io.rsyscall4j.fd.internal.Poller;
-import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,8 +42,6 @@ import java.util.Objects;
  */
 public final class FileDescriptor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.rsyscall4j.fd");
-    /** The room a writable pipe has at least ({@code PIPE_BUF}). */
-    private static final int PIPE_BUF = 4096;
 
     private final FileDescriptorTask task;
     private final int number;
@@ -152,11 +147,8 @@ public final class FileDescriptor implements AutoCloseable {
      * @throws FDTableMismatchException {@code task} is in another fd table
      */
     public FileDescriptor forTask(FileDescriptorTask task) {
-        Objects.requireNonNull(task, "task");
-        FDTable t = FDTable.lockTableOf(this.task);
+        FDTable t = lockForUseBy(task, "forTask");
         try {
-            checkValidLocked("forTask");
-            checkSameTableLocked(t, task, "forTask");
             return t.makeHandleLocked(task, number);
         } finally {
             t.lock.unlock();
@@ -170,11 +162,8 @@ public final class FileDescriptor implements AutoCloseable {
      * handle in between.
      */
     public FileDescriptor move(FileDescriptorTask task) {
-        Objects.requireNonNull(task, "task");
-        FDTable t = FDTable.lockTableOf(this.task);
+        FDTable t = lockForUseBy(task, "move");
         try {
-            checkValidLocked("move");
-            checkSameTableLocked(t, task, "move");
             FileDescriptor moved = t.makeHandleLocked(task, number);
             HandleRelease.Removal removal = HandleRelease.removeLocked(t, state, true);
             if (removal != HandleRelease.Removal.OTHERS_REMAIN) {
@@ -198,11 +187,8 @@ public final class FileDescriptor implements AutoCloseable {
      * @throws FDTableMismatchException {@code task} is in another fd table
      */
     public Borrowed borrow(FileDescriptorTask task) {
-        Objects.requireNonNull(task, "task");
-        FDTable t = FDTable.lockTableOf(this.task);
+        FDTable t = lockForUseBy(task, "borrow");
         try {
-            checkValidLocked("borrow");
-            checkSameTableLocked(t, task, "borrow");
             t.entryLocked(number).borrows++;
         } finally {
             t.lock.unlock();
@@ -240,14 +226,7 @@ public final class FileDescriptor implements AutoCloseable {
      */
     public int read(byte[] buf, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
-        try (Borrowed b = borrow(task)) {
-            awaitIfVirtual(b, Linux.POLLIN);
-            try (ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
-                int n = (int) task.sysif().syscall(Sys.READ, b.number(), s.address(), Math.min(len, s.capacity()));
-                s.read(0, buf, off, n);
-                return n;
-            }
-        }
+        return FdIo.read(this, buf, off, len);
     }
 
     /** {@code read(2)} of at most {@code max} bytes; an empty array at end of file. */
@@ -273,43 +252,7 @@ public final class FileDescriptor implements AutoCloseable {
      */
     public int write(byte[] buf, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
-        try (Borrowed b = borrow(task)) {
-            boolean parked = awaitIfVirtual(b, Linux.POLLOUT);
-            try (ScratchBuffer s = task.addressSpace().scratch(task.sysif())) {
-                // Writable means room for PIPE_BUF bytes at least: a longer write could block again.
-                int n = Math.min(len, parked ? PIPE_BUF : s.capacity());
-                s.write(0, buf, off, n);
-                return (int) task.sysif().syscall(Sys.WRITE, b.number(), s.address(), n);
-            }
-        }
-    }
-
-    /**
-     * {@code read(2)} or {@code write(2)} ({@code op}) of {@code len} bytes at {@code address} in
-     * the task's memory, without a copy: the channel's direct buffers. With {@link #read} and
-     * {@link #write}, the one way a handle's bytes move, so what changes one should change this.
-     */
-    int transfer(Sys op, long address, int len) throws IOException {
-        try (Borrowed b = borrow(task)) {
-            boolean parked = awaitIfVirtual(b, op == Sys.WRITE ? Linux.POLLOUT : Linux.POLLIN);
-            int n = parked && op == Sys.WRITE ? Math.min(len, PIPE_BUF) : len;
-            return (int) task.sysif().syscall(op, b.number(), address, n);
-        }
-    }
-
-    /**
-     * In a virtual thread, parks it until the borrowed fd polls ready for {@code events}, so the
-     * blocking call that follows does not hold its carrier (see {@link Poller}: readiness by
-     * {@code poll(2)} and {@code epoll}; the fd's flags, shared with every process holding the
-     * file, are never changed). Only for tasks whose calls the JVM makes itself; a child task's
-     * call parks in its round trip instead.
-     */
-    private boolean awaitIfVirtual(Borrowed b, short events) throws IOException {
-        if (task.runsInJvm() && Poller.inVirtualThread()) {
-            Poller.await(task.sysif(), task.addressSpace(), b.number(), events);
-            return true;
-        }
-        return false;
+        return FdIo.write(this, buf, off, len);
     }
 
     /** Writes all of {@code data}, calling {@code write(2)} until it is all written. */
@@ -406,10 +349,23 @@ public final class FileDescriptor implements AutoCloseable {
         }
     }
 
-    private void checkSameTableLocked(FDTable t, FileDescriptorTask other, String op) {
-        if (other.fdTable() != t) {
-            throw new FDTableMismatchException("can't " + op + " fd " + number + " of " + task + " for " + other
-                    + ": the handle is in " + t + ", that task is in " + other.fdTable());
+    /**
+     * Locks and returns this handle's table, once this handle is valid and {@code other} is in
+     * that table too; the caller unlocks it.
+     */
+    private FDTable lockForUseBy(FileDescriptorTask other, String op) {
+        Objects.requireNonNull(other, "task");
+        FDTable t = FDTable.lockTableOf(task);
+        try {
+            checkValidLocked(op);
+            if (other.fdTable() != t) {
+                throw new FDTableMismatchException("can't " + op + " fd " + number + " of " + task + " for " + other
+                        + ": the handle is in " + t + ", that task is in " + other.fdTable());
+            }
+            return t;
+        } catch (RuntimeException e) {
+            t.lock.unlock();
+            throw e;
         }
     }
 
