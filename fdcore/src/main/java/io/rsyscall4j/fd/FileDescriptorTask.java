@@ -1,11 +1,8 @@
 package io.rsyscall4j.fd;
 
 import static io.rsyscall4j.api.Linux.CLONE_FILES;
-import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
 
-import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
-import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -303,73 +300,22 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
      * only this task owned. Closing errors are logged (the move itself succeeded).
      */
     protected final void leaveFdTable(FDTable old) {
-        int freed = TableSwitch.dropTaskStates(old, this);
-        LOG.log(Level.DEBUG, "{0}: left {1}; {2} fds there had no other handles", this, old, freed);
-        try {
-            old.runGc();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "rsyscall4j: closing fds " + this + " left behind in " + old + " failed", e);
-        }
+        TableSwitch.leave(old, this);
     }
 
     /**
      * Gives this task its own copy of its fd table (rsyscall's {@code unshare_files}).
      *
      * <p>Every handle of this task stays valid: Linux copies each fd to the same number in the new
-     * table, so the handles now refer to the copies. The algorithm is the seed's: GC the old table,
-     * mark the task as manipulating (no new handles meanwhile), make the fresh table holding this
-     * task's handles, {@link #unshareFilesSyscall unshare}, then drop this task's handles from the
-     * old table and GC both. Past the seed, the copies this task does not own — everything else the
-     * old table held — are closed right away ({@link #closeUnownedAfterUnshare}) instead of leaking
-     * until exec; so, unlike after a clone, nothing of the old table can be inherited afterwards.
-     * If the unshare fails, the task stays in its old table, handles intact.
+     * table, so the handles now refer to the copies. The copies this task does not own (everything
+     * else the old table held) are closed right away, so, unlike after a clone, nothing of the old
+     * table can be inherited afterwards. If the unshare fails, the task stays in its old table,
+     * handles intact.
+     *
+     * @throws IllegalStateException the task is already changing fd table
      */
     public void unshareFiles() throws IOException {
-        if (membership.manipulating) {
-            throw new IllegalStateException("can't unshareFiles() " + this + ": it is already manipulating its fd table");
-        }
-        FDTable old = membership.fdTable;
-        // GC now so fewer garbage fds get copied into the new table.
-        old.gcUsingTask(this);
-        membership.manipulating = true;
-        FDTable fresh;
-        try {
-            fresh = makeFreshFdTable();
-        } catch (RuntimeException | Error e) {
-            membership.manipulating = false;
-            throw e;
-        }
-        boolean unshared = false;
-        try {
-            unshareFilesSyscall();
-            unshared = true;
-        } finally {
-            if (!unshared) {
-                TableSwitch.revertSwitch(old, this, fresh);
-                membership.manipulating = false;
-            }
-        }
-        IOException closeError = null;
-        try {
-            closeUnownedAfterUnshare(fresh.trackedNumbers());
-            // The copies of the old table's other fds are gone, so none of them can be inherited.
-            fresh.removeInherited();
-        } catch (IOException e) {
-            closeError = e;
-        } finally {
-            // The copies nobody here owned are closed (or, after an error, may be): none of them
-            // can be inherited any more, or inheritFd would hand out a closed (or reused) number.
-            fresh.removeInherited();
-            membership.manipulating = false;
-        }
-        LOG.log(Level.DEBUG, "{0}: unshared its fd table: {1} -> {2}", this, old, fresh);
-        // Only now may the old table forget our handles: before the copy, GC there would have
-        // closed fds we still needed.
-        leaveFdTable(old);
-        fresh.gcUsingTask(this);
-        if (closeError != null) {
-            throw closeError;
-        }
+        TableSwitch.unshareFiles(this);
     }
 
     /**
@@ -401,35 +347,7 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
      * (the task is gone, and its table with it) stops at once.
      */
     protected void closeUnownedAfterUnshare(int[] owned) throws IOException {
-        ErrnoException first = null;
-        long next = 0;
-        for (int n : owned) {
-            if (n > next) {
-                first = closeRange(next, n - 1L, first);
-            }
-            next = n + 1L;
-        }
-        if (next <= CLOSE_RANGE_ALL) {
-            first = closeRange(next, CLOSE_RANGE_ALL, first);
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    /** Closes {@code first..last}; returns the first errno met so far (this one's, if it is the first). */
-    private ErrnoException closeRange(long first, long last, ErrnoException earlier) throws SyscallException {
-        try {
-            CloseRange.close(sysif, first, last);
-            return earlier;
-        } catch (ErrnoException e) {
-            ErrnoException named = e.withSubject(first + ".." + last);
-            if (earlier == null) {
-                return named;
-            }
-            earlier.addSuppressed(named);
-            return earlier;
-        }
+        CloseRange.closeAllBut(sysif, owned);
     }
 
     private void checkNumber(int number, String what) {

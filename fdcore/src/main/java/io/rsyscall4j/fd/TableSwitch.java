@@ -1,5 +1,6 @@
 package io.rsyscall4j.fd;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.ref.WeakReference;
 import java.util.Map;
@@ -36,6 +37,75 @@ final class TableSwitch {
             return fresh;
         } finally {
             old.lock.unlock();
+        }
+    }
+
+    /**
+     * {@link FileDescriptorTask#unshareFiles}: GCs the old table (fewer garbage fds to copy), marks
+     * {@code task} as manipulating (no new handles meanwhile), switches it to a fresh table holding
+     * its handles, has it {@code unshare(CLONE_FILES)}, closes the copies it does not own
+     * ({@link FileDescriptorTask#closeUnownedAfterUnshare}) instead of leaving them open until
+     * exec, then leaves the old table and GCs both. If the unshare fails, the switch is reverted.
+     */
+    static void unshareFiles(FileDescriptorTask task) throws IOException {
+        TaskMembership membership = task.membership;
+        if (membership.manipulating) {
+            throw new IllegalStateException("can't unshareFiles() " + task + ": it is already manipulating its fd table");
+        }
+        FDTable old = membership.fdTable;
+        // GC now so fewer garbage fds get copied into the new table.
+        old.gcUsingTask(task);
+        membership.manipulating = true;
+        FDTable fresh;
+        try {
+            fresh = switchToFresh(task);
+        } catch (RuntimeException | Error e) {
+            membership.manipulating = false;
+            throw e;
+        }
+        boolean unshared = false;
+        try {
+            task.unshareFilesSyscall();
+            unshared = true;
+        } finally {
+            if (!unshared) {
+                revertSwitch(old, task, fresh);
+                membership.manipulating = false;
+            }
+        }
+        IOException closeError = null;
+        try {
+            task.closeUnownedAfterUnshare(fresh.trackedNumbers());
+        } catch (IOException e) {
+            closeError = e;
+        } finally {
+            // The copies nobody here owned are closed (or, after an error, may be): none of them
+            // can be inherited any more, or inheritFd would hand out a closed (or reused) number.
+            fresh.removeInherited();
+            membership.manipulating = false;
+        }
+        LOG.log(Level.DEBUG, "{0}: unshared its fd table: {1} -> {2}", task, old, fresh);
+        // Only now may the old table forget our handles: before the copy, GC there would have
+        // closed fds we still needed.
+        leave(old, task);
+        fresh.gcUsingTask(task);
+        if (closeError != null) {
+            throw closeError;
+        }
+    }
+
+    /**
+     * {@link FileDescriptorTask#leaveFdTable}: takes {@code task}'s handles out of {@code old} and
+     * closes, through another live task of {@code old}, the fds there that only it owned. Closing
+     * errors are logged (the move itself succeeded).
+     */
+    static void leave(FDTable old, FileDescriptorTask task) {
+        int freed = dropTaskStates(old, task);
+        LOG.log(Level.DEBUG, "{0}: left {1}; {2} fds there had no other handles", task, old, freed);
+        try {
+            old.runGc();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "rsyscall4j: closing fds " + task + " left behind in " + old + " failed", e);
         }
     }
 
