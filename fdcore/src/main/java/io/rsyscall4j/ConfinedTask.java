@@ -1,15 +1,12 @@
 package io.rsyscall4j;
 
-import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.AddressSpace;
-import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FDTable;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.OpenFlags;
 import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
@@ -67,34 +64,7 @@ abstract class ConfinedTask extends Task {
      * @throws SandboxException the kernel refused, named with the flags and a hint at the cause
      */
     public void unshare(CloneFlag... flags) throws IOException {
-        long ns = Namespaces.of(flags);
-        if (Namespaces.files(flags)) {
-            unshareFiles();
-        }
-        if (ns == 0) {
-            return;
-        }
-        whileAlive("unshare " + Namespaces.describe(ns), () -> {
-            long uid = -1;
-            long gid = -1;
-            if ((ns & Linux.CLONE_NEWUSER) != 0) {
-                uid = sysif().syscall(Sys.GETEUID);
-                gid = sysif().syscall(Sys.GETEGID);
-            }
-            try {
-                sysif().syscall(Sys.UNSHARE, ns);
-            } catch (ErrnoException e) {
-                throw Namespaces.refused(e, ns);
-            }
-            if (uid >= 0) {
-                creator(uid, gid);
-            }
-            if ((ns & Linux.CLONE_NEWPID) != 0) {
-                process().childrenInNewPidNamespace();
-            }
-            newNamespacesMade(ns);
-            return null;
-        });
+        Namespaces.unshare(this, flags);
     }
 
     /**
@@ -123,27 +93,7 @@ abstract class ConfinedTask extends Task {
      * @throws SandboxException the kernel refused
      */
     public void setns(FileDescriptor ns, CloneFlag... types) throws IOException {
-        Objects.requireNonNull(ns, "ns");
-        long kinds = Namespaces.of(types);
-        if (Namespaces.files(types)) {
-            throw new IllegalArgumentException("setns joins namespaces; FILES is not one");
-        }
-        whileAlive("setns", () -> {
-            try (Borrowed b = ns.borrow(this)) {
-                try {
-                    sysif().syscall(Sys.SETNS, b.number(), kinds);
-                } catch (ErrnoException e) {
-                    SandboxException s = new SandboxException(Sys.SETNS, e.errno(), ns + ", "
-                            + (kinds == 0 ? "any namespace" : Namespaces.describe(kinds)), Namespaces.hint(kinds, e.errno()));
-                    s.setStackTrace(e.getStackTrace());
-                    throw s;
-                }
-            }
-            if (!ProcNs.same(pid(), "pid", pid(), "pid_for_children")) {
-                process().childrenInNewPidNamespace();
-            }
-            return null;
-        });
+        Namespaces.setns(this, ns, types);
     }
 
     /**
@@ -157,16 +107,7 @@ abstract class ConfinedTask extends Task {
      * @throws SandboxException the kernel refused (e.g. a map was already written)
      */
     public void mapUser(long uid, long gid) throws IOException {
-        whileAlive("mapUser", () -> {
-            if (creatorUid < 0) {
-                throw new IllegalStateException("can't map uid " + uid + " in child task " + pid()
-                        + ": it made no user namespace (clone or unshare it with CloneFlag.NEWUSER)");
-            }
-            writeProcFile("/proc/self/setgroups", "deny\n");
-            writeProcFile("/proc/self/uid_map", uid + " " + creatorUid + " 1\n");
-            writeProcFile("/proc/self/gid_map", gid + " " + creatorGid + " 1\n");
-            return null;
-        });
+        Namespaces.mapUser(this, uid, gid, creatorUid, creatorGid);
     }
 
     /**
@@ -176,16 +117,7 @@ abstract class ConfinedTask extends Task {
      * be a child of the JVM's. With {@code denySetgroups}, {@code setgroups(2)} is denied first.
      */
     public void writeIdMaps(List<IdMapping> uids, List<IdMapping> gids, boolean denySetgroups) throws IOException {
-        Objects.requireNonNull(uids, "uids");
-        Objects.requireNonNull(gids, "gids");
-        whileAlive("writeIdMaps", () -> {
-            if (denySetgroups) {
-                ProcNs.writeFromJvm(process().sysif().local(), addressSpace(), pid(), "setgroups", "deny\n");
-            }
-            ProcNs.writeFromJvm(process().sysif().local(), addressSpace(), pid(), "uid_map", IdMapping.lines(uids));
-            ProcNs.writeFromJvm(process().sysif().local(), addressSpace(), pid(), "gid_map", IdMapping.lines(gids));
-            return null;
-        });
+        Namespaces.writeIdMaps(this, uids, gids, denySetgroups);
     }
 
     /**
@@ -194,32 +126,7 @@ abstract class ConfinedTask extends Task {
      * namespace ({@link CloneFlag#NEWNET}) has it down and nothing else.
      */
     public void loopbackUp() throws IOException {
-        whileAlive("bring lo up", () -> {
-            FileDescriptor s = null;
-            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
-                s = socket(Linux.AF_INET, Linux.SOCK_DGRAM, 0);
-                byte[] ifreq = new byte[40];
-                ifreq[0] = 'l';
-                ifreq[1] = 'o';
-                buf.write(0, ifreq, 0, ifreq.length);
-                try (Borrowed b = s.borrow(this)) {
-                    sysif().syscall(Sys.IOCTL, b.number(), Linux.SIOCGIFFLAGS, buf.address());
-                    byte[] got = new byte[40];
-                    buf.read(0, got, 0, 40);
-                    got[Linux.IFNAMSIZ] |= Linux.IFF_UP;
-                    buf.write(0, got, 0, 40);
-                    sysif().syscall(Sys.IOCTL, b.number(), Linux.SIOCSIFFLAGS, buf.address());
-                }
-            } catch (ErrnoException e) {
-                throw new SandboxException(e.syscall(), e.errno(), "lo up",
-                        "bringing a device up needs CAP_NET_ADMIN over the network namespace");
-            } finally {
-                if (s != null) {
-                    s.close();
-                }
-            }
-            return null;
-        });
+        Namespaces.loopbackUp(this);
     }
 
     /** {@code sethostname(2)} in the child: needs a UTS namespace of its own ({@link CloneFlag#NEWUTS}). */
@@ -251,36 +158,7 @@ abstract class ConfinedTask extends Task {
      * child execs has none, even as root.
      */
     public void dropCapabilities() throws IOException {
-        whileAlive("dropCapabilities", () -> {
-            dropBoundingSet();
-            sysif().syscall(Sys.PRCTL, Linux.PR_CAP_AMBIENT, Linux.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-            byte[] hd = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
-                    .putInt(Linux.LINUX_CAPABILITY_VERSION_3).putInt(0).array(); // header, then 24 bytes of zero sets
-            try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
-                buf.write(0, hd, 0, hd.length);
-                sysif().syscall(Sys.CAPSET, buf.address(), buf.address() + 8);
-            }
-            return null;
-        });
-    }
-
-    /**
-     * Empties the capability bounding set, as far as the child may ({@code CAP_SETPCAP}): it
-     * stays empty across a later switch of ids, which leaves no right to drop it.
-     */
-    void dropBoundingSet() throws IOException {
-        for (int cap = 0; cap <= Linux.CAP_LAST_CAP; cap++) {
-            try {
-                sysif().syscall(Sys.PRCTL, Linux.PR_CAPBSET_DROP, cap, 0, 0, 0);
-            } catch (ErrnoException e) {
-                if (e.errno() == Errno.EPERM) {
-                    return;
-                }
-                if (e.errno() != Errno.EINVAL) { // a capability this kernel does not know
-                    throw e;
-                }
-            }
-        }
+        Credentials.dropCapabilities(this);
     }
 
     /**
@@ -289,41 +167,19 @@ abstract class ConfinedTask extends Task {
      * the JVM's {@code /proc} entries and the child's stay as they were).
      */
     public void setresuid(long ruid, long euid, long suid) throws IOException {
-        setIds(Sys.SETRESUID, ruid, euid, suid);
+        Credentials.setIds(this, Sys.SETRESUID, ruid, euid, suid);
     }
 
     /** {@code setresgid(2)} in the child; as {@link #setresuid}. */
     public void setresgid(long rgid, long egid, long sgid) throws IOException {
-        setIds(Sys.SETRESGID, rgid, egid, sgid);
+        Credentials.setIds(this, Sys.SETRESGID, rgid, egid, sgid);
     }
 
     /** {@code setgroups(2)} in the child: its supplementary groups become {@code gids}. */
     public void setgroups(long... gids) throws IOException {
-        ByteBuffer bb = ByteBuffer.allocate(4 * gids.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long g : gids) {
-            bb.putInt((int) g);
-        }
-        byte[] b = bb.array();
-        call("setgroups", b, (addr) -> sysif().syscall(Sys.SETGROUPS, gids.length, addr),
-                gids.length + " groups", "needs CAP_SETGID, and setgroups not denied in the user namespace");
+        Credentials.setgroups(this, gids);
     }
 
-    private void setIds(Sys nr, long r, long e, long s) throws IOException {
-        whileAlive(nr.syscallName(), () -> {
-            long dumpable = sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0);
-            try {
-                sysif().syscall(nr, r, e, s);
-            } catch (ErrnoException x) {
-                throw new SandboxException(nr, x.errno(), r + ", " + e + ", " + s,
-                        "changing ids needs CAP_SETUID/CAP_SETGID, and the ids mapped in the user namespace");
-            } finally {
-                if (dumpable == 1 && sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0) != 1) {
-                    sysif().syscall(Sys.PRCTL, Linux.PR_SET_DUMPABLE, 1, 0, 0, 0);
-                }
-            }
-            return null;
-        });
-    }
 
     /**
      * {@code mount(2)} in the child: {@code source} (or null) on {@code target}, a filesystem of
@@ -415,7 +271,7 @@ abstract class ConfinedTask extends Task {
     }
 
     /** A call whose argument is {@code bytes} in memory; a refusal is named with {@code subject} and {@code hint}. */
-    private void call(String what, byte[] bytes, MemoryCall c, String subject, String hint) throws IOException {
+    void call(String what, byte[] bytes, MemoryCall c, String subject, String hint) throws IOException {
         whileAlive(what, () -> {
             try (ScratchBuffer buf = FdInternals.scratch(addressSpace(), sysif())) {
                 if (bytes.length > 0) {
@@ -431,23 +287,8 @@ abstract class ConfinedTask extends Task {
     }
 
     @FunctionalInterface
-    private interface MemoryCall {
+    interface MemoryCall {
         long run(long address) throws IOException;
     }
 
-    /** Writes {@code text} to {@code path} in the child, in one write (as /proc's id maps require). */
-    private void writeProcFile(String path, String text) throws IOException {
-        try {
-            FileDescriptor fd = open(path, OpenFlags.O_WRONLY);
-            try {
-                byte[] b = text.getBytes(StandardCharsets.US_ASCII);
-                fd.write(b, 0, b.length);
-            } finally {
-                fd.close();
-            }
-        } catch (ErrnoException e) {
-            throw new SandboxException(e.syscall(), e.errno(), path + " <- " + text.trim(),
-                    "an id map can be written once, and unprivileged only as one line mapping the writer's own id");
-        }
-    }
 }

@@ -237,7 +237,7 @@ final class Launch {
         }
         if (ids != null && !c.namespaces.contains(CloneFlag.NEWUSER)) {
             if (c.dropCapabilities) {
-                child.dropBoundingSet(); // while it still may
+                Credentials.dropBoundingSet(child); // while it still may
             }
             child.setgroups(Arrays.copyOfRange(ids, 2, ids.length));
             child.setresgid(ids[1], ids[1], ids[1]);

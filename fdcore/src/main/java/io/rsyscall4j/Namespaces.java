@@ -2,10 +2,23 @@ package io.rsyscall4j;
 
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.fd.Borrowed;
+import io.rsyscall4j.fd.FileDescriptor;
+import io.rsyscall4j.fd.OpenFlags;
+import io.rsyscall4j.fd.internal.FdInternals;
+import io.rsyscall4j.fd.internal.ScratchBuffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
 import java.util.StringJoiner;
 
-/** Namespace flags: their names for messages, and the hints a refusal comes with. */
+/**
+ * The namespace calls of {@link ConfinedTask}, made in the child (unshare, setns, id maps, the
+ * loopback device), and the namespace flags' names and refusal hints they and clone use.
+ */
 final class Namespaces {
     /** Every {@code CLONE_NEW*} bit {@link CloneFlag} has. */
     static final long ALL;
@@ -21,6 +34,143 @@ final class Namespaces {
     }
 
     private Namespaces() {}
+
+    /** {@link ConfinedTask#unshare}: {@code unshare(2)} in the child, then what new namespaces need. */
+    static void unshare(ConfinedTask t, CloneFlag... flags) throws IOException {
+        long ns = of(flags);
+        if (files(flags)) {
+            t.unshareFiles();
+        }
+        if (ns == 0) {
+            return;
+        }
+        t.whileAlive("unshare " + describe(ns), () -> {
+            long uid = -1;
+            long gid = -1;
+            if ((ns & Linux.CLONE_NEWUSER) != 0) {
+                uid = t.sysif().syscall(Sys.GETEUID);
+                gid = t.sysif().syscall(Sys.GETEGID);
+            }
+            try {
+                t.sysif().syscall(Sys.UNSHARE, ns);
+            } catch (ErrnoException e) {
+                throw refused(e, ns);
+            }
+            if (uid >= 0) {
+                t.creator(uid, gid);
+            }
+            if ((ns & Linux.CLONE_NEWPID) != 0) {
+                t.process().childrenInNewPidNamespace();
+            }
+            t.newNamespacesMade(ns);
+            return null;
+        });
+    }
+
+    /** {@link ConfinedTask#setns}: {@code setns(2)} in the child, on {@code ns} borrowed there. */
+    static void setns(ConfinedTask t, FileDescriptor ns, CloneFlag... types) throws IOException {
+        Objects.requireNonNull(ns, "ns");
+        long kinds = of(types);
+        if (files(types)) {
+            throw new IllegalArgumentException("setns joins namespaces; FILES is not one");
+        }
+        t.whileAlive("setns", () -> {
+            try (Borrowed b = ns.borrow(t)) {
+                try {
+                    t.sysif().syscall(Sys.SETNS, b.number(), kinds);
+                } catch (ErrnoException e) {
+                    SandboxException s = new SandboxException(Sys.SETNS, e.errno(), ns + ", "
+                            + (kinds == 0 ? "any namespace" : describe(kinds)), hint(kinds, e.errno()));
+                    s.setStackTrace(e.getStackTrace());
+                    throw s;
+                }
+            }
+            if (!ProcNs.same(t.pid(), "pid", t.pid(), "pid_for_children")) {
+                t.process().childrenInNewPidNamespace();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * {@link ConfinedTask#mapUser}: the child writes its own one-line id maps, {@code uid} and
+     * {@code gid} inside onto {@code creatorUid} and {@code creatorGid} (-1: it made no user
+     * namespace), after denying {@code setgroups}.
+     */
+    static void mapUser(ConfinedTask t, long uid, long gid, long creatorUid, long creatorGid) throws IOException {
+        t.whileAlive("mapUser", () -> {
+            if (creatorUid < 0) {
+                throw new IllegalStateException("can't map uid " + uid + " in child task " + t.pid()
+                        + ": it made no user namespace (clone or unshare it with CloneFlag.NEWUSER)");
+            }
+            writeProcFile(t, "/proc/self/setgroups", "deny\n");
+            writeProcFile(t, "/proc/self/uid_map", uid + " " + creatorUid + " 1\n");
+            writeProcFile(t, "/proc/self/gid_map", gid + " " + creatorGid + " 1\n");
+            return null;
+        });
+    }
+
+    /** Writes {@code text} to {@code path} in the child, in one write (as /proc's id maps require). */
+    private static void writeProcFile(ConfinedTask t, String path, String text) throws IOException {
+        try {
+            FileDescriptor fd = t.open(path, OpenFlags.O_WRONLY);
+            try {
+                byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+                fd.write(b, 0, b.length);
+            } finally {
+                fd.close();
+            }
+        } catch (ErrnoException e) {
+            throw new SandboxException(e.syscall(), e.errno(), path + " <- " + text.trim(),
+                    "an id map can be written once, and unprivileged only as one line mapping the writer's own id");
+        }
+    }
+
+    /** {@link ConfinedTask#writeIdMaps}: the JVM writes the child's {@code /proc/<pid>} id maps. */
+    static void writeIdMaps(ConfinedTask t, List<IdMapping> uids, List<IdMapping> gids, boolean denySetgroups)
+            throws IOException {
+        Objects.requireNonNull(uids, "uids");
+        Objects.requireNonNull(gids, "gids");
+        t.whileAlive("writeIdMaps", () -> {
+            SyscallInterface jvm = t.process().sysif().local();
+            if (denySetgroups) {
+                ProcNs.writeFromJvm(jvm, t.addressSpace(), t.pid(), "setgroups", "deny\n");
+            }
+            ProcNs.writeFromJvm(jvm, t.addressSpace(), t.pid(), "uid_map", IdMapping.lines(uids));
+            ProcNs.writeFromJvm(jvm, t.addressSpace(), t.pid(), "gid_map", IdMapping.lines(gids));
+            return null;
+        });
+    }
+
+    /** {@link ConfinedTask#loopbackUp}: {@code SIOCSIFFLAGS} with {@code IFF_UP} on {@code lo}. */
+    static void loopbackUp(ConfinedTask t) throws IOException {
+        t.whileAlive("bring lo up", () -> {
+            FileDescriptor s = null;
+            try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
+                s = t.socket(Linux.AF_INET, Linux.SOCK_DGRAM, 0);
+                byte[] ifreq = new byte[40];
+                ifreq[0] = 'l';
+                ifreq[1] = 'o';
+                buf.write(0, ifreq, 0, ifreq.length);
+                try (Borrowed b = s.borrow(t)) {
+                    t.sysif().syscall(Sys.IOCTL, b.number(), Linux.SIOCGIFFLAGS, buf.address());
+                    byte[] got = new byte[40];
+                    buf.read(0, got, 0, 40);
+                    got[Linux.IFNAMSIZ] |= Linux.IFF_UP;
+                    buf.write(0, got, 0, 40);
+                    t.sysif().syscall(Sys.IOCTL, b.number(), Linux.SIOCSIFFLAGS, buf.address());
+                }
+            } catch (ErrnoException e) {
+                throw new SandboxException(e.syscall(), e.errno(), "lo up",
+                        "bringing a device up needs CAP_NET_ADMIN over the network namespace");
+            } finally {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            return null;
+        });
+    }
 
     /** The namespace bits of {@code flags}. */
     static long of(CloneFlag... flags) {
