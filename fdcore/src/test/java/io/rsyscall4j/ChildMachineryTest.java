@@ -295,7 +295,7 @@ class ChildMachineryTest {
                     () -> ChildTestSupport.status(child.pid(), "State").startsWith("T"));
             long sent = child.sysif().requestsSent();
             CompletableFuture<Long> pending = CompletableFuture.supplyAsync(() -> call(child.sysif(), Sys.GETPID));
-            await("the request is in the pipe", Duration.ofSeconds(10), () -> child.sysif().requestsSent() > sent);
+            await("the request is posted", Duration.ofSeconds(10), () -> child.sysif().requestsSent() > sent);
             child.kill(Linux.SIGKILL);
             Throwable failure = failureWithin(pending);
             assertInstanceOf(SyscallSendError.class, failure, "the stopped child never read it: it did not run");
@@ -305,10 +305,10 @@ class ChildMachineryTest {
     }
 
     /**
-     * The race the server's {@code poll} is for: a request wakes the child, and a SIGKILL comes
-     * before the child runs. A server asleep in {@code read} takes the request with it into death,
-     * unrun, and the call can only hang up (a close that never ran then leaks its fd); one asleep
-     * in {@code poll} dies with the request still in the pipe, and the call is a send error. To
+     * The race the taken word is for: a request wakes the child, and a SIGKILL comes before the
+     * child runs. The server, woken in {@code futex_wait}, dies before it stores the request's
+     * number in the taken word, so the call is a send error (a hangup would leave a close that
+     * never ran, and its fd leaked). To
      * make the child wait between the wake-up and the kill, it is made {@code SCHED_IDLE} on a CPU
      * kept busy by a spinning thread (an idle-policy task never preempts it, and waits for its
      * time slice to end), while the caller and the killer share another CPU: the kill comes
