@@ -61,12 +61,7 @@ final class FdPassing {
                 int len = Math.min(data.length, Math.min(buf.capacity() - dataAt, parked ? Linux.PAGE_SIZE : Integer.MAX_VALUE));
                 long base = buf.address();
                 byte[] m = new byte[dataAt + len];
-                putLong(m, 16, base + IOV);
-                putLong(m, 24, 1);
-                putLong(m, 32, control == 0 ? 0 : base + CONTROL);
-                putLong(m, 40, control);
-                putLong(m, IOV, base + dataAt);
-                putLong(m, IOV + 8, len);
+                putHeader(m, base, control, dataAt, len);
                 if (control != 0) {
                     putLong(m, CONTROL, CMSG_HDR + 4L * fds.size());
                     Sockets.putInt(m, CONTROL + 8, SOL_SOCKET);
@@ -116,12 +111,7 @@ final class FdPassing {
             int len = Math.min(maxBytes, buf.capacity() - dataAt);
             long base = buf.address();
             byte[] h = new byte[CONTROL];
-            putLong(h, 16, base + IOV);
-            putLong(h, 24, 1);
-            putLong(h, 32, control == 0 ? 0 : base + CONTROL);
-            putLong(h, 40, control);
-            putLong(h, IOV, base + dataAt);
-            putLong(h, IOV + 8, len);
+            putHeader(h, base, control, dataAt, len);
             buf.write(0, h, 0, h.length);
             got = (int) task.sysif().syscall(Sys.RECVMSG, s.number(), base, MSG_CMSG_CLOEXEC);
             m = new byte[dataAt + got];
@@ -194,6 +184,19 @@ final class FdPassing {
 
     private static int cmsgSpace(int dataLen) {
         return CMSG_HDR + align8(dataLen);
+    }
+
+    /**
+     * Fills {@code m}'s msghdr and iovec for a buffer at {@code base}: one iovec of {@code len}
+     * bytes at {@code dataAt}, and {@code control} bytes of control data (none if 0).
+     */
+    private static void putHeader(byte[] m, long base, int control, int dataAt, int len) {
+        putLong(m, 16, base + IOV); // msg_iov
+        putLong(m, 24, 1); // msg_iovlen
+        putLong(m, 32, control == 0 ? 0 : base + CONTROL); // msg_control
+        putLong(m, 40, control); // msg_controllen
+        putLong(m, IOV, base + dataAt); // iov_base
+        putLong(m, IOV + 8, len); // iov_len
     }
 
     private static int align8(int n) {
