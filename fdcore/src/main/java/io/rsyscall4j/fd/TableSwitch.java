@@ -113,7 +113,7 @@ final class TableSwitch {
      * Takes every handle of {@code task} (which has left {@code old}) out of {@code old}; numbers
      * left without handles become unowned, for GC. Returns how many became unowned.
      */
-    static int dropTaskStates(FDTable old, FileDescriptorTask task) {
+    private static int dropTaskStates(FDTable old, FileDescriptorTask task) {
         old.lock.lock();
         try {
             return dropStatesLocked(old, s -> s.member == task.membership);
@@ -127,7 +127,7 @@ final class TableSwitch {
      * in {@code old}; handles it lost meanwhile (invalidated or collected while in {@code fresh}) are
      * taken out of {@code old} too.
      */
-    static void revertSwitch(FDTable old, FileDescriptorTask task, FDTable fresh) {
+    private static void revertSwitch(FDTable old, FileDescriptorTask task, FDTable fresh) {
         old.lock.lock();
         try {
             fresh.lock.lock();
