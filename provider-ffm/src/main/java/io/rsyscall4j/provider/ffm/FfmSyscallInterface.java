@@ -3,7 +3,6 @@ package io.rsyscall4j.provider.ffm;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -120,12 +119,12 @@ public final class FfmSyscallInterface implements SyscallInterface {
             throw new IllegalArgumentException("native call to address 0");
         }
         long[] a = Arrays.copyOf(args, MAX_ARGS);
-        MethodHandle handle = functions.computeIfAbsent(address, addr -> Native.LINKER.downcallHandle(
-                MemorySegment.ofAddress(addr),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)));
+        // The raw syscall's signature, one long more than any function is given: the callee never
+        // reads the extra stack slot, and the linker reuses the stub it made for syscalls.
+        MethodHandle handle = functions.computeIfAbsent(address,
+                addr -> Native.LINKER.downcallHandle(MemorySegment.ofAddress(addr), RawSyscall.SIGNATURE));
         try {
-            return (long) handle.invokeExact(a[0], a[1], a[2], a[3], a[4], a[5]);
+            return (long) handle.invokeExact(a[0], a[1], a[2], a[3], a[4], a[5], 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("native call to 0x" + Long.toHexString(address) + " failed", t);
         }

@@ -7,6 +7,7 @@ import static io.rsyscall4j.api.Linux.PROT_EXEC;
 import static io.rsyscall4j.api.Linux.PROT_READ;
 import static io.rsyscall4j.api.Linux.PROT_WRITE;
 
+import io.rsyscall4j.api.Sys;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -58,9 +59,10 @@ final class RawSyscall {
     private RawSyscall() {}
 
     /**
-     * Maps the code and returns its address. Uses libc's {@code mmap} and {@code mprotect}: the
-     * page is writable only until the code is in it, and stays mapped for the life of the process
-     * (one page per load of this class).
+     * Maps the code and returns its address. Uses libc's {@code syscall(3)} for the {@code mmap}
+     * and {@code mprotect}, linked with {@link #SIGNATURE}, so that the linker's one stub for that
+     * signature serves them and every raw syscall after; the page is writable only until the code
+     * is in it, and stays mapped for the life of the process (one page per load of this class).
      */
     static MemorySegment install(Linker linker) {
         String arch = System.getProperty("os.arch");
@@ -68,25 +70,21 @@ final class RawSyscall {
             throw new UnsupportedOperationException("provider-ffm makes syscalls with x86_64 machine code;"
                     + " this JVM runs on " + arch);
         }
-        MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        MethodHandle mprotect = linker.downcallHandle(linker.defaultLookup().find("mprotect").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT));
+        MethodHandle syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(), SIGNATURE);
         try {
-            MemorySegment page = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, (long) PAGE_SIZE,
-                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
-            if (page.address() == -1L) {
+            long page = (long) syscall.invokeExact((long) Sys.MMAP.number(), 0L, (long) PAGE_SIZE,
+                    (long) (PROT_READ | PROT_WRITE), (long) (MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+            if (page == -1L) {
                 throw new IllegalStateException("mmap of one page for the raw syscall code failed");
             }
-            page = page.reinterpret((long) PAGE_SIZE);
-            MemorySegment.copy(CODE, 0, page, ValueLayout.JAVA_BYTE, 0, CODE.length);
-            int rc = (int) mprotect.invokeExact(page, (long) PAGE_SIZE, PROT_READ | PROT_EXEC);
+            MemorySegment code = MemorySegment.ofAddress(page).reinterpret(PAGE_SIZE);
+            MemorySegment.copy(CODE, 0, code, ValueLayout.JAVA_BYTE, 0, CODE.length);
+            long rc = (long) syscall.invokeExact((long) Sys.MPROTECT.number(), page, (long) PAGE_SIZE,
+                    (long) (PROT_READ | PROT_EXEC), 0L, 0L, 0L);
             if (rc != 0) {
                 throw new IllegalStateException("mprotect(PROT_READ|PROT_EXEC) of the raw syscall code failed");
             }
-            return page;
+            return code;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
