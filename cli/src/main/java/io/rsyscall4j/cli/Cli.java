@@ -14,11 +14,21 @@ final class Cli {
 
     /** Runs the command {@code args} name; {@code version} is asked only by {@code --version}. */
     static int run(RuntimeView runtime, Supplier<String> version, PrintWriter out, PrintWriter err, String... args) {
+        int status = commandLine(runtime, version, out, err).execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    /** The command line of every command, its output to {@code out} and {@code err}. */
+    static CommandLine commandLine(RuntimeView runtime, Supplier<String> version, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new Rsyscall4jCommand())
                 .addSubcommand(new InfoCommand(runtime))
-                .addSubcommand(new ExecCommand(runtime));
+                .addSubcommand(new ExecCommand(runtime, err));
         // exec's program and its arguments are never options of ours, even without "--".
         commandLine.getSubcommands().get("exec").setStopAtPositional(true);
+        // An argument @FILE is an argument, never FILE's contents (the launcher may run as root).
+        commandLine.setExpandAtFiles(false);
         commandLine.getCommandSpec().versionProvider(() -> new String[] {"rsyscall4j " + version.get()});
         commandLine.setOut(out);
         commandLine.setErr(err);
@@ -27,19 +37,19 @@ final class Cli {
             err.flush();
             return CommandFailure.BAD_INPUT;
         });
-        commandLine.setExecutionExceptionHandler((e, c, parsed) -> {
-            if (e instanceof CommandFailure f) {
-                err.println("rsyscall4j: " + Text.show(f.getMessage()));
-                err.flush();
-                return f.status();
-            }
-            err.println("rsyscall4j: " + Text.show(e.toString()));
+        commandLine.setExecutionExceptionHandler((e, c, parsed) -> failed(e, err));
+        return commandLine;
+    }
+
+    /** Reports a command's failure on {@code err}; returns the exit status. */
+    static int failed(Exception e, PrintWriter err) {
+        if (e instanceof CommandFailure f) {
+            err.println("rsyscall4j: " + Text.show(f.getMessage()));
             err.flush();
-            return 1;
-        });
-        int status = commandLine.execute(args);
-        out.flush();
+            return f.status();
+        }
+        err.println("rsyscall4j: " + Text.show(e.toString()));
         err.flush();
-        return status;
+        return 1;
     }
 }

@@ -21,11 +21,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code rsyscall4j exec}: runs a program with exactly fds 0, 1, 2 and the ones asked for.
@@ -71,9 +69,7 @@ final class ExecCommand implements Callable<Integer> {
     private static final int FILE_MODE = 0666;
 
     private final RuntimeView runtime;
-
-    @Spec
-    CommandSpec spec;
+    private final PrintWriter err;
 
     @Option(names = "--provider", paramLabel = "P", description = "Use provider P (ffm or jna) rather than the best available.")
     String provider;
@@ -93,8 +89,10 @@ final class ExecCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "PROGRAM [ARGS...]", description = "The program and its arguments (after --).")
     List<String> command;
 
-    ExecCommand(RuntimeView runtime) {
+    /** The command over {@code runtime}; traces go to {@code err}. */
+    ExecCommand(RuntimeView runtime, PrintWriter err) {
         this.runtime = runtime;
+        this.err = err;
     }
 
     @Override
@@ -112,7 +110,6 @@ final class ExecCommand implements Callable<Integer> {
         }
         CloneFlag[] namespaces = sandbox.check();
         requests.sort(Comparator.comparingInt(FdRequest::number));
-        PrintWriter err = spec.commandLine().getErr();
         Task local = runtime.localTask(provider);
         try (Trace tr = new Trace(err, trace);
              SignalForwarder signals = SignalForwarder.install(local, SignalForwarder.SUPERVISOR_SIGNALS);
