@@ -14,7 +14,17 @@ final class Cli {
 
     /** Runs the command {@code args} name; {@code version} is asked only by {@code --version}. */
     static int run(RuntimeView runtime, Supplier<String> version, PrintWriter out, PrintWriter err, String... args) {
-        int status = commandLine(runtime, version, out, err).execute(args);
+        ExecCommand exec = ExecArguments.parse(runtime, err, args);
+        int status;
+        if (exec != null) {
+            try {
+                status = exec.call();
+            } catch (Exception e) {
+                status = failed(e, err);
+            }
+        } else {
+            status = commandLine(runtime, version, out, err).execute(args);
+        }
         out.flush();
         err.flush();
         return status;
