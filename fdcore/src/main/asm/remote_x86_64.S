@@ -8,8 +8,9 @@
  *
  *   start    the ELF entry. prctl(PR_SET_PDEATHSIG, SIGKILL) (dies with the sshd session that
  *            ran it), copies stdin and stdout (the ssh channel) to close-on-exec fds >= 64,
- *            leaving 0 and 1 to the task, writes the 8-byte hello HELLO, then serves requests
- *            until EOF or an error of the channel, and exit_group(0).
+ *            leaving 0 and 1 to the task, writes the 8-byte HELLO followed by those two fd
+ *            numbers (int32 each: requests, answers), then serves requests until EOF or an error
+ *            of the channel, and exit_group(0).
  *
  * A request is {int64 nr; int64 args[6]} (56 bytes) read from the channel:
  *   nr >= 0   runs syscall nr through `call raw_syscall` (so that a clone it runs can start a
@@ -105,14 +106,16 @@ io_all:
 server:
         pushq   %rbx                    /* rbx: in */
         pushq   %r12                    /* r12: out */
-        subq    $72, %rsp               /* 0..55: request; 56..63: result; 16-aligned */
+        subq    $72, %rsp               /* 0..55: request; 56..63: result; 64..71: fds; 16-aligned */
         movl    %edi, %ebx
         movl    %esi, %r12d
         movabsq $0x0100006a34737973, %rax /* HELLO: "sys4j\0\0\1" little-endian */
         movq    %rax, 56(%rsp)
+        movl    %ebx, 64(%rsp)          /* then its two fds, so the task keeps them open */
+        movl    %r12d, 68(%rsp)
         movl    %r12d, %edi
         leaq    56(%rsp), %rsi
-        movl    $8, %edx
+        movl    $16, %edx
         movl    $1, %ecx
         call    io_all
         testq   %rax, %rax

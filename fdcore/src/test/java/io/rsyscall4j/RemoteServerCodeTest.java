@@ -54,6 +54,8 @@ class RemoteServerCodeTest {
         Process p = startServer();
         try (OutputStream in = p.getOutputStream(); DataInputStream out = new DataInputStream(p.getInputStream())) {
             assertEquals(RemoteServerCode.HELLO, readLong(out), "hello");
+            assertEquals(64, Integer.reverseBytes(out.readInt()), "the request stream's fd");
+            assertEquals(65, Integer.reverseBytes(out.readInt()), "the answer stream's fd");
             request(in, 39); // getpid
             assertEquals(p.pid(), readLong(out), "getpid runs in the server");
             request(in, 9, 0, 4096, 3, 0x22, -1, 0); // mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)
@@ -76,7 +78,7 @@ class RemoteServerCodeTest {
     void aFaultMovingMemoryEndsTheServer() throws Exception {
         Process p = startServer();
         try (OutputStream in = p.getOutputStream(); InputStream out = p.getInputStream()) {
-            assertEquals(RemoteServerCode.HELLO, readLong(new DataInputStream(out)), "hello");
+            new DataInputStream(out).readFully(new byte[16]); // hello and fds
             request(in, RemoteServerCode.FROM_MEMORY, 0, 8); // address 0: EFAULT
             assertEquals(-1, out.read(), "the stream ends, with nothing written");
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the server ended");
