@@ -32,6 +32,9 @@ final class Launch {
     record Started(ChildProcess process, FileDescriptor[] pipes) {}
 
     static ChildProcess start(Command c, Task parent, boolean emptyStdin) throws IOException {
+        if (parent instanceof RemoteTask remote) {
+            throw remote.noChildren("start " + c);
+        }
         return launch(c, parent, emptyStdin).process();
     }
 

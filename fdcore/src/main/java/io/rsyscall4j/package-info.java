@@ -1,5 +1,5 @@
 /** Tasks (the JVM itself and child processes) and the operations they run on file descriptors. */
-@Version("1.0.0")
+@Version("1.1.0")
 package io.rsyscall4j;
 
 import org.osgi.annotation.versioning.Version;
