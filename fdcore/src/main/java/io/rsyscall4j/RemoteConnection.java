@@ -235,11 +235,6 @@ final class RemoteConnection implements SyscallInterface {
         return "remote(" + host + ")";
     }
 
-    /** Why the channel is dead, or null while it works. */
-    String goneReason() {
-        return gone;
-    }
-
     /** Marks the channel dead for {@code reason}, unless it already is; later calls fail to send. */
     void markGone(String reason) {
         if (gone == null) {

@@ -124,7 +124,6 @@ public final class Ssh {
             failure = hello[0] == RemoteServerCode.HELLO ? null
                     : "the remote shell wrote to stdout before the server started (a login script that prints?)";
         } catch (SyscallException e) {
-            failure = null;
             ChildProcess ssh = connection.ssh();
             try {
                 if (!ssh.waitFor(30, TimeUnit.SECONDS)) {
