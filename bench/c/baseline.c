@@ -318,8 +318,75 @@ static double spawnfds(long iterations) {
     return (now_ns() - start) / iterations;
 }
 
+/*
+ * sshecho: an 8-byte echo round trip through `ssh OPTION... DESTINATION cat`, the channel a remote
+ * task's requests take; the ssh arguments are the lines of $RSYSCALL4J_BENCH_SSH.
+ */
+static int ssh_in = -1, ssh_out = -1;
+
+static void start_ssh_cat(void) {
+    const char *spec = getenv("RSYSCALL4J_BENCH_SSH");
+    if (spec == NULL) {
+        fprintf(stderr, "baseline: sshecho needs RSYSCALL4J_BENCH_SSH (ssh's arguments, one a line)\n");
+        exit(2);
+    }
+    char *copy = strdup(spec);
+    char *args[64];
+    int n = 0;
+    args[n++] = "ssh";
+    for (char *arg = strtok(copy, "\n"); arg != NULL && n < 62; arg = strtok(NULL, "\n")) {
+        args[n++] = arg;
+    }
+    args[n++] = "cat";
+    args[n] = NULL;
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+        die("pipe2");
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        die("fork");
+    }
+    if (pid == 0) {
+        if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) {
+            _exit(127);
+        }
+        execvp("ssh", args);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    ssh_in = in[1];
+    ssh_out = out[0];
+}
+
+static void ssh_round_trip(void) {
+    char buf[8] = "rsyscall";
+    if (write(ssh_in, buf, sizeof buf) != sizeof buf) {
+        die("write to ssh");
+    }
+    for (size_t got = 0; got < sizeof buf; ) {
+        ssize_t r = read(ssh_out, buf + got, sizeof buf - got);
+        if (r <= 0) {
+            die("read from ssh");
+        }
+        got += (size_t) r;
+    }
+}
+
+static double sshecho(long iterations) {
+    for (long i = 0; i < iterations / 10 + 1; i++) {
+        ssh_round_trip(); /* the connection is up and warm */
+    }
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        ssh_round_trip();
+    }
+    return (now_ns() - start) / iterations;
+}
+
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|futexpingpong|fdpass|bwrap|spawnfds N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|futexpingpong|fdpass|bwrap|spawnfds|sshecho N\n");
     exit(2);
 }
 
@@ -363,6 +430,9 @@ int main(int argc, char **argv) {
             die("open /dev/null");
         }
         op = fdpass;
+    } else if (strcmp(argv[1], "sshecho") == 0) {
+        start_ssh_cat();
+        op = sshecho;
     } else if (strcmp(argv[1], "bwrap") == 0) {
         op = bwrap;
     } else if (strcmp(argv[1], "spawnfds") == 0) {
