@@ -170,9 +170,12 @@ final class SshFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             stopProcess();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while stopping sshd");
         } finally {
             deleteTree(dir);
         }
