@@ -227,10 +227,6 @@ final class ChildCode {
 
     /** The code as bytes, decoded from {@link #HEX}. */
     static byte[] bytes() {
-        byte[] out = new byte[HEX.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(HEX, 2 * i, 2 * i + 2, 16);
-        }
-        return out;
+        return java.util.HexFormat.of().parseHex(HEX);
     }
 }

@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,20 +31,10 @@ class RemoteServerCodeTest {
 
     @Test
     void theShippedBytesAreTheListingAssembled() throws Exception {
-        Path object = dir.resolve("remote.o");
-        Path text = dir.resolve("remote.bin");
-        run("as", "--64", "-o", object.toString(), LISTING.toString());
-        run("objcopy", "-O", "binary", "--only-section=.text", object.toString(), text.toString());
-        assertArrayEquals(Files.readAllBytes(text), RemoteServerCode.bytes(),
+        Assembled listing = Assembled.of(LISTING, dir);
+        assertArrayEquals(listing.text(), RemoteServerCode.bytes(),
                 "RemoteServerCode.HEX is not remote_x86_64.S assembled: run fdcore/src/main/asm/assemble.sh remote_x86_64.S and paste its output");
-        Map<String, Integer> symbols = new HashMap<>();
-        for (String line : run("nm", object.toString()).split("\n")) {
-            String[] f = line.trim().split(" +");
-            if (f.length == 3 && f[1].equalsIgnoreCase("t")) {
-                symbols.put(f[2], Integer.parseInt(f[0], 16));
-            }
-        }
-        assertEquals(symbols.get("start"), RemoteServerCode.OFFSET_START, "start's offset");
+        assertEquals(listing.symbols().get("start"), RemoteServerCode.OFFSET_START, "start's offset");
     }
 
     @Test
@@ -103,14 +91,5 @@ class RemoteServerCodeTest {
 
     private static long readLong(DataInputStream out) throws IOException {
         return Long.reverseBytes(out.readLong());
-    }
-
-    /** Runs a binutils command; returns its output, failing the test unless it exits 0. */
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), command[0] + " ended");
-        assertEquals(0, p.exitValue(), String.join(" ", command) + ":\n" + out);
-        return out;
     }
 }
