@@ -1,10 +1,7 @@
 package io.rsyscall4j;
 
 import io.rsyscall4j.api.Linux;
-import static io.rsyscall4j.api.Linux.CLOSE_RANGE_ALL;
-import static io.rsyscall4j.api.Linux.CLOSE_RANGE_CLOEXEC;
 import static io.rsyscall4j.api.Linux.SIGKILL;
-import static io.rsyscall4j.api.Linux.SIGRTMAX;
 import static io.rsyscall4j.api.Linux.SIG_SETMASK;
 
 import io.rsyscall4j.api.Errno;
@@ -18,10 +15,8 @@ import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.internal.FdInternals;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -54,7 +49,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * around one that execs.
  */
 public final class ChildTask extends ConfinedTask implements AutoCloseable {
-    private static final long[] STDIO = {0, 1, 2};
 
     /** Where a child task is in its life. Shared with background actions, which must not hold the task. */
     enum State { ALIVE, EXECING, EXECED, EXITING, EXITED, DEAD }
@@ -390,7 +384,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             }
             ExecImage image = ExecImage.build(connection.local(), candidates, a.args(), a.envp());
             try {
-                prepareForExec(image);
+                ExecPreparation.run(connection, pid(), fdTable().trackedNumbers(), image);
                 return execImage(a.path(), a.argv(), image, pipes);
             } finally {
                 image.free();
@@ -445,46 +439,6 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     }
 
     /**
-     * Everything before the {@code execve}, in one round trip: marks every fd of the (now private)
-     * table close-on-exec except 0, 1, 2 and the numbers this task's handles own (whose flag is
-     * left as the caller set it), with {@code close_range(CLOSE_RANGE_CLOEXEC)} over each gap;
-     * then sets each signal that is caught or ignored back to its default disposition
-     * ({@link ChildSignals}), and unblocks every signal. The JVM's handlers, which this child
-     * inherited a copy of, must not run in it once signals are let in (a handler would run JVM
-     * code in the child, in the JVM's memory), and the program should start with the signals it
-     * expects. If any of it fails, every signal is blocked again (the fds marked and the
-     * dispositions reset stay so: harmless to a child task, which runs no handler, and the next
-     * exec marks again).
-     */
-    private void prepareForExec(ExecImage image) throws IOException {
-        List<SyscallRequest> calls = new ArrayList<>();
-        long next = 0;
-        for (long n : kept(fdTable().trackedNumbers())) {
-            if (n > next) {
-                calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
-            }
-            next = n + 1;
-        }
-        calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, CLOSE_RANGE_ALL, CLOSE_RANGE_CLOEXEC));
-        long reset = ChildSignals.notDefault(connection.local(), pid(), image.scratch(), ExecImage.SCRATCH_SIZE);
-        for (int sig = 1; sig <= SIGRTMAX; sig++) {
-            if ((reset & ChildSignals.bit(sig)) != 0) {
-                calls.add(SyscallRequest.of(Sys.RT_SIGACTION, sig, image.defaultAction(), 0, 8));
-            }
-        }
-        calls.add(SyscallRequest.of(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.emptySigset(), 0, 8));
-        long[] results = connection.pipeline(calls);
-        for (int i = 0; i < results.length; i++) {
-            if (results[i] < 0 && results[i] >= -4095) {
-                SyscallRequest r = calls.get(i);
-                connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
-                String subject = r.nr() == Sys.CLOSE_RANGE ? r.arg(0) + ".." + r.arg(1) : "signal " + r.arg(0);
-                throw new ErrnoException(r.nr(), (int) -results[i], subject);
-            }
-        }
-    }
-
-    /**
      * After exit or a successful exec: the process no longer has the table this task was in. As
      * in rsyscall, the task moves to a fresh table holding its handles (which stay, but every use
      * of them now fails), and the fds only it owned in the old table are closed through another
@@ -509,18 +463,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     /** Keeps 0, 1, 2 too: an exec'd program expects its stdio at those numbers. */
     @Override
     protected void closeUnownedAfterUnshare(int[] owned) throws IOException {
-        super.closeUnownedAfterUnshare(kept(owned));
-    }
-
-    private static int[] kept(int[] owned) {
-        TreeSet<Integer> keep = new TreeSet<>();
-        for (long n : STDIO) {
-            keep.add((int) n);
-        }
-        for (int n : owned) {
-            keep.add(n);
-        }
-        return keep.stream().mapToInt(Integer::intValue).toArray();
+        super.closeUnownedAfterUnshare(ExecPreparation.kept(owned));
     }
 
     /** Names the reason first: "it has exited" says more than "it is manipulating its fd table". */
