@@ -8,6 +8,7 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallSendError;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -127,6 +128,7 @@ class RemoteFailureTest {
             });
             int server = remote.pid();
             Kernel.await("the remote read to block", Duration.ofSeconds(30), () -> blockedInRead(server, p.read().number()));
+            assertEquals(List.of((long) server), remoteServers(), "the running server is one that nothingIsLeftRunning sees");
             long pid = victim.pid(remote);
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             reader.join();
@@ -168,11 +170,24 @@ class RemoteFailureTest {
         }).toList();
     }
 
-    /** Pids of processes running a remote server (its file is removed once opened: "(deleted)"). */
+    /**
+     * Pids of processes running a remote server (its file is removed once opened: "(deleted)")
+     * reached through this test's sshd, orphaned or not: their {@code SSH_CONNECTION} names its
+     * port, so servers of other runs on the same machine do not count.
+     */
     static List<Long> remoteServers() {
+        String port = " " + sshd.port();
         return processes().stream().filter(pid -> {
             try {
-                return Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString().contains("/rsyscall4j-server.");
+                if (!Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString().contains("/rsyscall4j-server.")) {
+                    return false;
+                }
+                for (String entry : Files.readString(Path.of("/proc/" + pid + "/environ"), StandardCharsets.ISO_8859_1).split("\0")) {
+                    if (entry.startsWith("SSH_CONNECTION=") && entry.endsWith(port)) {
+                        return true;
+                    }
+                }
+                return false;
             } catch (IOException e) {
                 return false;
             }
