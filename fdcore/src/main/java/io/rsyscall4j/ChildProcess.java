@@ -209,10 +209,15 @@ public final class ChildProcess extends Process {
      * Made the first time it is asked for, which must be before the program ended and was reaped:
      * from then on its pid may name another process.
      *
-     * @throws UnsupportedOperationException first asked for after the program was reaped
+     * @throws UnsupportedOperationException first asked for after the program was reaped, or the
+     *     program runs on another host (a {@code ProcessHandle} names a process of the JVM's)
      */
     @Override
     public ProcessHandle toHandle() {
+        if (!ChildTransport.inJvm(process.sysif().local())) {
+            throw new UnsupportedOperationException("process " + pid() + " runs on another host: a ProcessHandle"
+                    + " names a process of this one");
+        }
         synchronized (handleLock) {
             if (handle == null) {
                 handle = process.beforeReaping(() -> ProcessHandle.of(pid()).orElse(null));

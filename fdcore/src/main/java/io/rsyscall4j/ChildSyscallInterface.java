@@ -159,21 +159,37 @@ final class ChildSyscallInterface implements ChildTransport {
         for (int i = 0; i < n; i++) {
             exec |= inFlight[i] == Sys.EXECVE || inFlight[i] == Sys.EXECVEAT;
         }
-        if (!mailbox.await(seq, parks, exec)) {
-            gone = "it exited, exec'd or died";
-            if (!mailbox.taken(seq)) {
-                throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid
-                        + " died before reading it (" + gone + "): it did not run");
+        boolean sentAndTaken;
+        try {
+            if (mailbox.await(seq, parks, exec)) {
+                mailbox.readResults(n);
+                return;
             }
-            throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone);
+            gone = "it exited, exec'd or died";
+            sentAndTaken = mailbox.taken(seq);
+        } catch (SyscallException | RuntimeException e) {
+            // What carries the mailbox failed (the connection to another host): the child is
+            // gone with the server it depends on, after it may have taken the batch.
+            gone = "the connection to its address space failed: " + e.getMessage();
+            throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone, e);
         }
-        mailbox.readResults(n);
+        if (!sentAndTaken) {
+            throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid
+                    + " died before reading it (" + gone + "): it did not run");
+        }
+        throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone);
     }
 
     /** Posts the first {@code n} encoded requests; returns the batch's number. */
     private int send(int n, boolean notify) throws SyscallException {
-        if (gone == null && stack.childDone()) {
-            gone = "it exited or exec'd";
+        if (gone == null) {
+            try {
+                if (stack.childDone()) {
+                    gone = "it exited or exec'd";
+                }
+            } catch (RuntimeException e) {
+                gone = "its memory can't be read: " + e.getMessage(); // the connection to another host failed
+            }
         }
         if (gone != null) {
             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + gone);
@@ -223,13 +239,13 @@ final class ChildSyscallInterface implements ChildTransport {
                 return;
             }
             closed = true;
-            if (!stack.childDone() && mailbox.idle()) {
-                mailbox.encode(0, Sys.EXIT, new long[0]);
-                try {
+            try {
+                if (!stack.childDone() && mailbox.idle()) {
+                    mailbox.encode(0, Sys.EXIT, new long[0]);
                     mailbox.post(1, false);
-                } catch (SyscallException | RuntimeException e) {
-                    // nothing (more) to end
                 }
+            } catch (SyscallException | RuntimeException e) {
+                // nothing (more) to end: the child or what carries its memory is gone
             }
             closeQuietly(local, eventFd, null);
         } finally {
@@ -254,7 +270,11 @@ final class ChildSyscallInterface implements ChildTransport {
 
     @Override
     public boolean isConnected() {
-        return gone == null && !stack.childDone();
+        try {
+            return gone == null && !stack.childDone();
+        } catch (RuntimeException e) {
+            return false; // its memory is on another host, which can't be reached any more
+        }
     }
 
     @Override

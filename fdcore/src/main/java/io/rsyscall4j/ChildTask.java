@@ -65,10 +65,11 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     private final AtomicReference<State> state;
     private final ReentrantLock lifecycle = new ReentrantLock();
     /**
-     * The JVM's own fd table (that of the local task this child descends from). While this task
-     * is in it, the JVM makes the fds of this task's children itself ({@code Spawner}).
+     * The task this child descends from that owns its address space: the JVM's local task, or a
+     * remote task. While this task is in the root's fd table, the root makes the fds of this
+     * task's children itself ({@code Spawner}).
      */
-    private final FDTable jvmTable;
+    private final Task root;
     /**
      * The server's fd (the connection's eventfd, which it writes to tell of an answer), owned by
      * this task like any of its fds (so unshare and exit keep it right).
@@ -85,7 +86,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
 
     private ChildTask(ClonedChild process, FDTable table, Task parent) {
         super(process.sysif(), process.pid(), table, parent.addressSpace());
-        this.jvmTable = parent instanceof ChildTask c ? c.jvmTable : parent.fdTable();
+        this.root = parent instanceof ChildTask c ? c.root : parent;
         this.process = process;
         this.parent = parent;
         this.connection = process.sysif();
@@ -97,10 +98,18 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
                 cleanUpAfterDeath(process, self);
             }
         });
+        boolean remote = !ChildTransport.inJvm(connection.local());
         ChildJanitor.register(this, "killing unreachable child task " + process.pid(), () -> {
             if (st.compareAndSet(State.ALIVE, State.DEAD)) {
-                process.kill(SIGKILL);
-                process.exit(); // reaped once it has ended, by the process watcher
+                ChildJanitor.Work kill = () -> {
+                    process.kill(SIGKILL);
+                    process.exit(); // reaped once it has ended, by the process watcher
+                };
+                if (remote) {
+                    ChildJanitor.submit("killing unreachable child task " + process.pid(), kill); // a remote call may wait
+                } else {
+                    kill.run();
+                }
             }
         });
     }
@@ -144,6 +153,9 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     static ChildTask cloneFrom(Task parent, boolean closeUnclaimable, CloneFlag... flags) throws IOException {
         boolean files = Namespaces.files(flags);
         long namespaces = Namespaces.of(flags);
+        if (namespaces != 0 && RemoteChildren.onAnotherHost(parent)) {
+            throw RemoteChildren.noNamespaces(parent);
+        }
         long creatorUid = -1;
         long creatorGid = -1;
         if ((namespaces & Linux.CLONE_NEWUSER) != 0) {
@@ -157,7 +169,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             p.lifecycle.lock(); // not while it execs, exits or unshares
             try {
                 p.checkAlive("clone");
-                boolean inJvmTable = p.fdTable() == p.jvmTable;
+                boolean inJvmTable = p.fdTable() == p.root.fdTable();
                 process = p.creatingFds(() -> Spawner.cloneFrom(p.connection.local(), p.process, files, inJvmTable,
                         namespaces));
                 p.mayShareTable |= files;
@@ -166,6 +178,8 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             } finally {
                 p.lifecycle.unlock();
             }
+        } else if (parent instanceof RemoteTask remote) {
+            process = parent.creatingFds(() -> RemoteChildren.clone(remote, files));
         } else {
             try {
                 int keepBelow = closeUnclaimable && !files ? keepBelow(table) : 0;

@@ -26,6 +26,14 @@ import java.util.List;
  * <p><b>Memory.</b> {@link #readMemory} and {@link #writeMemory} reach the child's address space,
  * which is that of {@link #local()}: every child shares its cloner's ({@code CLONE_VM}), so pointer
  * arguments are addresses there and need no copying.
+ *
+ * <p><b>On another host</b> ({@link RemoteChildren}), {@link #local()} is the remote task's
+ * connection: the same rules hold, but every wait the JVM would make in its own process (for an
+ * answer, for a process to end) runs in the remote task's server, in slices of at most
+ * {@link RemoteConnection#WAIT_SLICE_NANOS}, so that a call blocked in one child holds that
+ * server for one slice at a time, and never locks out the calls of other threads. A connection
+ * that fails under a call is a hangup (or a send error if the request never left), and the
+ * child, which dies with the remote server, is gone.
  */
 interface ChildTransport extends SyscallInterface {
 
@@ -75,9 +83,10 @@ interface ChildTransport extends SyscallInterface {
     /**
      * Whether {@code local} runs syscalls in the JVM's own process, so that the JVM's fast paths
      * apply to children cloned through it (calling into its memory, parking virtual threads on its
-     * fds, spinning): every provider but a task reached through a transport does.
+     * fds, spinning): every provider but a task reached through a transport or on another host
+     * does.
      */
     static boolean inJvm(SyscallInterface local) {
-        return !(local instanceof ChildTransport);
+        return !(local instanceof ChildTransport) && !(local instanceof RemoteConnection);
     }
 }

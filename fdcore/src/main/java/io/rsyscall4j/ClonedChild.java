@@ -12,6 +12,7 @@ import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
 import java.nio.ByteBuffer;
@@ -204,6 +205,8 @@ final class ClonedChild {
             if (e.errno() != Errno.ESRCH) {
                 throw e;
             }
+        } catch (SyscallSendError | SyscallHangup gone) {
+            // on another host, whose connection is gone: the process died with its server
         } finally {
             pidfdLock.readLock().unlock();
         }
@@ -224,6 +227,10 @@ final class ClonedChild {
      */
     CompletableFuture<Integer> exit() {
         if (watched.compareAndSet(false, true)) {
+            if (!ChildTransport.inJvm(local)) {
+                ChildJanitor.submit("reaping child " + pid + " of a remote task", this::awaitRemoteEnd);
+                return exit;
+            }
             try {
                 ProcessWatcher.watch(local, pidfd, this::ended);
             } catch (SyscallException | RuntimeException e) {
@@ -327,14 +334,46 @@ final class ClonedChild {
         return 128 + SIGKILL;
     }
 
-    /** Blocks until the pidfd is readable: the process has ended. */
+    /**
+     * For a child on another host, where the {@link ProcessWatcher} cannot see its pidfd: waits
+     * for it to end in the remote task's server, then reaps it. A connection that fails meanwhile
+     * took the process with it (it dies with the remote server): it is reported killed, and what
+     * it held on that host is gone with the server.
+     */
+    private void awaitRemoteEnd() {
+        try {
+            awaitPidfd();
+        } catch (SyscallSendError | SyscallHangup gone) {
+            pidfdLock.writeLock().lock();
+            reaping = true;
+            released = true;
+            pidfdLock.writeLock().unlock();
+            try {
+                sysif.close();
+            } catch (SyscallException | RuntimeException e) {
+                // gone with the connection
+            }
+            exit.complete(128 + SIGKILL);
+            return;
+        } catch (SyscallException | RuntimeException e) {
+            exit.completeExceptionally(e);
+            return;
+        }
+        reapAndRelease();
+    }
+
+    /**
+     * Blocks until the pidfd is readable: the process has ended. On another host, in slices
+     * ({@link RemoteConnection#WAIT_SLICE_NANOS}).
+     */
     private void awaitPidfd() throws SyscallException {
         long pollfd = stack.scratch();
         byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(pidfd).putShort((short) 1).array();
+        int timeout = ChildTransport.inJvm(local) ? -1 : (int) (RemoteConnection.WAIT_SLICE_NANOS / 1_000_000);
         while (true) {
             local.writeMemory(pollfd, b, 0, 8);
             try {
-                if (local.syscall(Sys.POLL, pollfd, 1, -1) > 0) {
+                if (local.syscall(Sys.POLL, pollfd, 1, timeout) > 0) {
                     return;
                 }
             } catch (ErrnoException e) {
@@ -394,7 +433,7 @@ final class ClonedChild {
         } catch (SyscallException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "unmapping the stack of child " + pid, e);
         }
-        if (parent == null) {
+        if (parent == null && ChildTransport.inJvm(local)) {
             SpawnerThread.childReaped(); // the spawner thread made it: it need not live for it any more
         }
     }

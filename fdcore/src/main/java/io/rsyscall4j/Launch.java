@@ -32,9 +32,6 @@ final class Launch {
     record Started(ChildProcess process, FileDescriptor[] pipes) {}
 
     static ChildProcess start(Command c, Task parent, boolean emptyStdin) throws IOException {
-        if (parent instanceof RemoteTask remote) {
-            throw remote.noChildren("start " + c);
-        }
         return launch(c, parent, emptyStdin).process();
     }
 
@@ -51,6 +48,10 @@ final class Launch {
     }
 
     private static Started launch(Command c, Task parent, boolean emptyStdin) throws IOException {
+        if (RemoteChildren.onAnotherHost(parent)) {
+            throw new UnsupportedOperationException("can't start " + c + " in task " + parent.pid()
+                    + ": commands on another host are not supported yet");
+        }
         List<String> argv = checkedArgv(c.argv());
         Map<String, String> env = checkedEnv(c.env());
         checkSandbox(c);

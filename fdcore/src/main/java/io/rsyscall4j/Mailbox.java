@@ -36,6 +36,9 @@ import java.nio.ByteOrder;
  * <p>Every access goes through {@code local}, the interface of the address space the mailbox is
  * in, so that the same protocol serves a child of a task on another host; parking in the
  * {@link Poller} (whose fds are the JVM's) only applies when {@code local} is the JVM's own.
+ * There, the remote task's server runs the futex wait, with a timeout of
+ * {@link RemoteConnection#WAIT_SLICE_NANOS} (a {@code timespec} in the mailbox's words), so that
+ * it serves other callers between slices.
  */
 final class Mailbox {
     static final int REQUEST_SIZE = 56;
@@ -50,6 +53,8 @@ final class Mailbox {
     private static final long ANSWERED = 16;
     /** 8 bytes where the JVM reads its eventfd (the JVM's scratch; the server never looks). */
     private static final long EVENT_COUNT = 24;
+    /** A {@code struct timespec} of one wait slice, for a mailbox in another host's memory. */
+    private static final long SLICE = 32;
     private static final long NOTIFY = 4096;
     private static final long REQUESTS = NOTIFY + 8;
     private static final long RESULTS = REQUESTS + (long) MAX_BATCH * REQUEST_SIZE;
@@ -61,6 +66,7 @@ final class Mailbox {
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
     private static final int FUTEX_PRIVATE_FLAG = 128;
+    private static final String ETIMEDOUT = "ETIMEDOUT";
     private static final long EXEC_PARK_NANOS = 1_000_000L;
     private static final long IDLE_PARK_NANOS = 100_000_000L;
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -71,6 +77,8 @@ final class Mailbox {
     private final int eventFd;
     private final int pidfd;
     private final boolean parksInPoller;
+    /** Where the futex wait's timeout is: 0 (none) in the JVM, {@link #SLICE} elsewhere. */
+    private final long timeout;
     /** The number of the last batch posted. */
     private int posted = FIRST;
     /** The next batch: notify, count, requests; then the results of the last. Reused: a round trip allocates nothing. */
@@ -90,6 +98,12 @@ final class Mailbox {
         this.eventFd = eventFd;
         this.pidfd = pidfd;
         this.parksInPoller = ChildTransport.inJvm(local);
+        this.timeout = parksInPoller ? 0 : base + SLICE;
+        if (!parksInPoller) {
+            byte[] slice = new byte[16];
+            LONG_LE.set(slice, 8, RemoteConnection.WAIT_SLICE_NANOS);
+            local.writeMemory(timeout, slice, 0, slice.length);
+        }
     }
 
     /** Puts request {@code slot} of the next batch in place; missing arguments are 0. */
@@ -148,12 +162,15 @@ final class Mailbox {
         }
     }
 
-    /** Sleeps while the answer word holds {@code value} (a shared wait: see the class comment). */
+    /**
+     * Sleeps while the answer word holds {@code value} (a shared wait: see the class comment), at
+     * most one slice in another host's memory.
+     */
     private void futexWait(int value) throws SyscallException {
         try {
-            local.syscall(Sys.FUTEX, base + ANSWER, FUTEX_WAIT, value, 0, 0, 0);
+            local.syscall(Sys.FUTEX, base + ANSWER, FUTEX_WAIT, value, timeout, 0, 0);
         } catch (ErrnoException e) {
-            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR) {
+            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR && !e.errnoName().equals(ETIMEDOUT)) {
                 throw e;
             }
         }

@@ -32,7 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * round trip. A fault moving memory ends the server.
  *
  * <p><b>Threads.</b> Calls from several Java threads are serialised: one request in flight at a
- * time, so each answer belongs to the only caller waiting.
+ * time, so each answer belongs to the only caller waiting. Callers take turns in arrival order
+ * (a fair lock), so a caller that waits in slices ({@link #WAIT_SLICE_NANOS}) lets every other
+ * caller in between two of its slices.
  *
  * <p><b>Death</b> (as for a child task): when the channel fails — the ssh client, the remote
  * server or the remote session died, or the connection was closed — a call whose request could not
@@ -46,6 +48,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class RemoteConnection implements SyscallInterface {
     static final int REQUEST_SIZE = 56;
+    /**
+     * The longest a wait made for the JVM (for a child's answer, for a process to end) holds the
+     * server: longer waits are made of slices, with other callers' requests in between.
+     */
+    static final long WAIT_SLICE_NANOS = 20_000_000L;
     private static final int BUFFER = 64 * 1024;
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -55,7 +62,7 @@ final class RemoteConnection implements SyscallInterface {
     private final ChildProcess ssh;
     /** What ssh said on stderr, for exception messages. */
     private final SshMessages sshSays;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock(true);
     /** Bytes waiting to be written (guarded by {@link #lock}). */
     private final byte[] out = new byte[BUFFER];
     private int pending;

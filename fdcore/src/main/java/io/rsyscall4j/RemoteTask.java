@@ -32,8 +32,11 @@ import java.util.regex.Pattern;
  * raise {@link io.rsyscall4j.api.SyscallHangup} or {@link io.rsyscall4j.api.SyscallSendError}
  * exactly as for a dead child task. {@link #close} ends the server and ssh; a task that becomes
  * unreachable unclosed has its ssh killed, which ends the server too (it dies with its ssh
- * session). Children of a remote task ({@link #clone}, {@link Command#start(Task)}) are not
- * supported yet.
+ * session).
+ *
+ * <p>{@link #clone} makes child tasks on the remote host, which live in this task's address
+ * space and die with it ({@link RemoteChildren}); {@link Command#start(Task)} is not supported
+ * yet.
  */
 public final class RemoteTask extends Task implements AutoCloseable {
     /** The oldest kernel a remote host may run: fdcore relies on {@code close_range(CLOSE_RANGE_CLOEXEC)}. */
@@ -137,18 +140,6 @@ public final class RemoteTask extends Task implements AutoCloseable {
             connection.close("the remote task was closed", CLOSE_WAIT_MILLIS);
             killer.clean();
         }
-    }
-
-    /** Refused for now: children of a remote task are not supported yet. */
-    @Override
-    public ChildTask clone(CloneFlag... flags) {
-        throw noChildren("clone");
-    }
-
-    /** The refusal of any child of this task, naming the operation. */
-    UnsupportedOperationException noChildren(String what) {
-        return new UnsupportedOperationException("can't " + what + " in remote task " + pid() + " on " + host
-                + ": children of a remote task are not supported yet");
     }
 
     @Override
