@@ -352,11 +352,14 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      * JVM's own table is never touched); then the gaps between 0, 1, 2 and the numbers its handles
      * own are marked with {@code close_range(CLOSE_RANGE_CLOEXEC)}.
      * Marking rather than closing keeps a failed {@code execve} harmless. The program starts with
-     * every signal at its default disposition and none blocked. It keeps this task's parent-death
-     * signal, so it ends with the JVM, unless the exec changes its credentials (a set-user-ID or
-     * set-group-ID program of another owner or group, file capabilities): the kernel clears the
-     * signal then ({@code prctl(2)}, {@code PR_SET_PDEATHSIG}). Guard such a program with a
-     * {@link JvmDeathGuard}, made before the exec.
+     * no signal blocked and every signal at its default disposition, except those the JVM's own
+     * process ignores (a JVM under {@code nohup} ignores {@code SIGHUP}): those stay ignored, as
+     * in a program {@code ProcessBuilder} starts; what this task itself set to be ignored is reset
+     * too. It keeps this task's parent-death signal, so it ends with the JVM, unless the exec
+     * changes its credentials (a set-user-ID or set-group-ID program of another owner or group,
+     * file capabilities): the kernel clears the signal then ({@code prctl(2)},
+     * {@code PR_SET_PDEATHSIG}). Guard such a program with a {@link JvmDeathGuard}, made before
+     * the exec.
      *
      * @throws ErrnoException the {@code execve} failed (e.g. {@code ENOENT}); the child task is as
      *     it was (in a table of its own now, its signal handlers at their defaults, every signal

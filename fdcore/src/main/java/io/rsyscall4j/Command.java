@@ -36,8 +36,11 @@ import java.util.TreeMap;
  * to the JVM ({@link ChildProcess#getOutputStream}, {@link ChildProcess#getInputStream},
  * {@link ChildProcess#getErrorStream}), its environment is the JVM's and its working directory the
  * JVM's. It gets exactly fds 0, 1, 2 and those given with {@link #fd}: no fd of the JVM leaks
- * into it. Bad input (an unknown program, a missing directory, a NUL in an argument or an
- * environment entry) raises one exception naming it, starts nothing and leaves no fd open.
+ * into it. Its signals are as a {@code ProcessBuilder} program's: none blocked, each at its
+ * default disposition but those the JVM's process ignores (a JVM under {@code nohup} ignores
+ * {@code SIGHUP}), which stay ignored. Bad input (an unknown program, a missing directory, a NUL
+ * in an argument or an environment entry) raises one exception naming it, starts nothing and
+ * leaves no fd open.
  *
  * <p>Not thread-safe: a builder, like {@code ProcessBuilder}; each {@code start()} is independent.
  */

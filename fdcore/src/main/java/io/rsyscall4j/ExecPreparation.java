@@ -22,14 +22,13 @@ final class ExecPreparation {
      * Everything before the {@code execve}, in one round trip: marks every fd of the (now private)
      * table close-on-exec except 0, 1, 2 and {@code owned}, the numbers the task's handles own
      * (whose flag is left as the caller set it), with {@code close_range(CLOSE_RANGE_CLOEXEC)}
-     * over each gap;
-     * then sets each signal that is caught or ignored back to its default disposition
-     * ({@link ChildSignals}), and unblocks every signal. The JVM's handlers, which this child
-     * inherited a copy of, must not run in it once signals are let in (a handler would run JVM
-     * code in the child, in the JVM's memory), and the program should start with the signals it
-     * expects. If any of it fails, every signal is blocked again (the fds marked and the
-     * dispositions reset stay so: harmless to a child task, which runs no handler, and the next
-     * exec marks again).
+     * over each gap; then sets each signal that is caught, or ignored where the JVM's process
+     * does not ignore it, back to its default disposition ({@link ChildSignals}), and unblocks
+     * every signal. The JVM's handlers, which this child inherited a copy of, must not run in it
+     * once signals are let in (a handler would run JVM code in the child, in the JVM's memory),
+     * and the program should start with the signals a {@code ProcessBuilder} program gets. If
+     * any of it fails, every signal is blocked again (the fds marked and the dispositions reset
+     * stay so: harmless to a child task, which runs no handler, and the next exec marks again).
      */
     static void run(ChildTransport connection, int pid, int[] owned, ExecImage image) throws IOException {
         List<SyscallRequest> calls = new ArrayList<>();
@@ -41,7 +40,7 @@ final class ExecPreparation {
             next = n + 1;
         }
         calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, CLOSE_RANGE_ALL, CLOSE_RANGE_CLOEXEC));
-        long reset = ChildSignals.notDefault(connection.local(), pid, image.scratch(), ExecImage.SCRATCH_SIZE);
+        long reset = ChildSignals.toReset(connection.local(), pid, image.scratch(), ExecImage.SCRATCH_SIZE);
         for (int sig = 1; sig <= SIGRTMAX; sig++) {
             if ((reset & ChildSignals.bit(sig)) != 0) {
                 calls.add(SyscallRequest.of(Sys.RT_SIGACTION, sig, image.defaultAction(), 0, 8));
