@@ -347,6 +347,11 @@ public final class Command {
      * pipes made in {@code parent}, its stdio is what {@link Redirect#INHERIT} inherits, and the
      * handles given to {@link #fd} are {@code parent}'s.
      *
+     * <p>On a {@link RemoteTask} (or a child of one) all of that happens on its host: the
+     * directory and redirect files are its paths, the pipes its pipes (the streams read and write
+     * them through its connection, where a read that waits holds the connection until data
+     * comes), and the program's status comes back from there. New namespaces are refused there.
+     *
      * @throws IllegalArgumentException an argument or environment entry contains a NUL, an
      *     environment name contains '=' or is empty, or the command is empty
      * @throws io.rsyscall4j.api.ErrnoException the program, the directory or a redirect file

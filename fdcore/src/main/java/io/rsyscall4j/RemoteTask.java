@@ -35,8 +35,7 @@ import java.util.regex.Pattern;
  * session).
  *
  * <p>{@link #clone} makes child tasks on the remote host, which live in this task's address
- * space and die with it ({@link RemoteChildren}); {@link Command#start(Task)} is not supported
- * yet.
+ * space and die with it ({@link RemoteChildren}); {@link Command#start(Task)} runs programs there.
  */
 public final class RemoteTask extends Task implements AutoCloseable {
     /** The oldest kernel a remote host may run: fdcore relies on {@code close_range(CLOSE_RANGE_CLOEXEC)}. */

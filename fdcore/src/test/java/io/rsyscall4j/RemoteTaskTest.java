@@ -144,13 +144,4 @@ class RemoteTaskTest {
             p.close();
         }
     }
-
-    @BothProviders
-    void commandsOnARemoteTaskAreRefusedNamingWhy(String provider) throws Exception {
-        try (RemoteTask remote = sshd.ssh().connect(Rsyscall.local(provider))) {
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                    () -> Command.of("true").start(remote));
-            assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
-        }
-    }
 }
