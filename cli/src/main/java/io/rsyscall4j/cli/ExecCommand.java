@@ -83,6 +83,15 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print each fd lifecycle event to stderr.")
     boolean trace;
 
+    @Option(names = "--host", paramLabel = "[USER@]HOST", description = "Run PROGRAM on HOST, reached with the system's"
+            + " ssh; the fds are opened there. Fds 0 and 1 not given with --fd are /dev/null there, 2 the ssh"
+            + " session's stderr.")
+    String host;
+
+    @Option(names = "--ssh-option", paramLabel = "OPT", description = "Pass OPT to ssh before HOST (e.g."
+            + " --ssh-option=-p --ssh-option=2222). Repeatable.")
+    List<String> sshOptions = new ArrayList<>();
+
     @Mixin
     SandboxOptions sandbox = new SandboxOptions();
 
@@ -109,23 +118,29 @@ final class ExecCommand implements Callable<Integer> {
             throw new CommandFailure(RawText.show(e.getMessage()), CommandFailure.BAD_INPUT);
         }
         CloneFlag[] namespaces = sandbox.check();
+        RemoteHost.check(this, requests);
         requests.sort(Comparator.comparingInt(FdRequest::number));
         Task local = runtime.localTask(provider);
         try (Trace tr = new Trace(err, trace);
              SignalForwarder signals = SignalForwarder.install(local, SignalForwarder.SUPERVISOR_SIGNALS);
-             Opened opened = new Opened(local, tr)) {
-            Caller.restoreUmask(local);
-            tr.event("local task pid %d through provider %s", local.pid(), local.sysif().provider());
-            checkBelowFdLimit(local, requests);
-            for (FdRequest r : requests) {
-                opened.add(r, open(local, r, tr));
+             RemoteHost remote = RemoteHost.connect(host, sshOptions, local, tr)) {
+            Task task = remote == null ? local : remote.task();
+            try (Opened opened = new Opened(task, tr)) {
+                if (remote == null) {
+                    Caller.restoreUmask(local);
+                }
+                tr.event("local task pid %d through provider %s", local.pid(), local.sysif().provider());
+                checkBelowFdLimit(task, requests);
+                for (FdRequest r : requests) {
+                    opened.add(r, open(task, r, tr));
+                }
+                opened.truncateWhenAllOpen(task, requests);
+                Launch launch = new Launch(task, sandbox, namespaces, command, remote == null ? callerFds : null, tr);
+                if (activation.accept) {
+                    return acceptMode(task, launch, requests, opened, signals, tr);
+                }
+                return runOnce(launch, requests, opened, signals, tr);
             }
-            opened.truncateWhenAllOpen(local, requests);
-            Launch launch = new Launch(local, sandbox, namespaces, command, callerFds, tr);
-            if (activation.accept) {
-                return acceptMode(local, launch, requests, opened, signals, tr);
-            }
-            return runOnce(launch, requests, opened, signals, tr);
         }
     }
 
@@ -153,7 +168,7 @@ final class ExecCommand implements Callable<Integer> {
             signals.forwardTo(started.program());
             opened.closeFds();
         } catch (IOException | RuntimeException e) {
-            started.guard().close();
+            started.closeGuard();
             throw e;
         }
         int status = started.waitFor();

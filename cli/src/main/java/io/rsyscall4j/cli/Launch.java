@@ -7,6 +7,7 @@ import io.rsyscall4j.ChildProcess;
 import io.rsyscall4j.ChildTask;
 import io.rsyscall4j.CloneFlag;
 import io.rsyscall4j.JvmDeathGuard;
+import io.rsyscall4j.RemoteTask;
 import io.rsyscall4j.Task;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -35,12 +36,22 @@ final class Launch {
     /** Put {@code source} (a handle of the JVM) at fd {@code number} of the program; {@code what} names it in a trace. */
     record Placement(int number, FileDescriptor source, String what) {}
 
-    /** A program running, and the guard that kills it if the JVM dies first. */
+    /**
+     * A program running, and the guard that kills it if the JVM dies first (null on another
+     * host, where the program dies with the ssh session).
+     */
     record Started(ChildProcess program, JvmDeathGuard guard) {
         /**
          * Waits for the program to end; returns its status (128 + signal if killed). Not
          * interruptible: the launcher lives as long as its program (signals go to the program).
          */
+        /** Ends the guard, if there is one. */
+        void closeGuard() throws IOException {
+            if (guard != null) {
+                guard.close();
+            }
+        }
+
         int waitFor() throws IOException {
             boolean interrupted = false;
             try {
@@ -52,7 +63,7 @@ final class Launch {
                     }
                 }
             } finally {
-                guard.close();
+                closeGuard();
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
@@ -124,7 +135,7 @@ final class Launch {
             sandbox.apply(local, child, tr);
             List<byte[]> env = environment.apply(child.ownPid());
             ChildProcess program;
-            guard = JvmDeathGuard.guard(child);
+            guard = local instanceof RemoteTask ? null : JvmDeathGuard.guard(child);
             try {
                 program = child.exec(RawText.bytes(command.get(0)),
                         command.stream().map(RawText::bytes).collect(Collectors.toList()), env);
