@@ -136,67 +136,42 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     }
 
     /**
-     * {@link Task#clone}: makes a child of {@code parent}. Without {@link CloneFlag#FILES} the
-     * child's table is a copy of the parent's as of the clone: the table object is made before the
-     * clone, so exactly the handles that existed then can be inherited, and the copies of the
-     * parent's other fds are closed at once, in a kernel table sized to what is left.
+     * Clones a process in this task's server ({@link Cloning}), unless the task execs, exits or
+     * unshares meanwhile.
      */
-    static ChildTask cloneFrom(Task parent, CloneFlag... flags) throws IOException {
-        return cloneFrom(parent, true, flags);
+    ClonedChild cloneProcess(boolean files, long namespaces) throws IOException {
+        lifecycle.lock();
+        try {
+            checkAlive("clone");
+            boolean inRootTable = fdTable() == root.fdTable();
+            ClonedChild made = creatingFds(() -> Spawner.cloneFrom(connection.local(), process, files, inRootTable,
+                    namespaces));
+            mayShareTable |= files;
+            return made;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** Closes the copies of its parent's fds this new child can't claim ({@link Cloning}). */
+    void closeUnclaimableCopies() throws IOException {
+        closeUnclaimable();
     }
 
     /**
-     * {@link #cloneFrom(Task, CloneFlag...)}; without {@code closeUnclaimable}, for a child that
-     * execs at once (exec closes what it does not claim), the copies of the parent's fds without
-     * handles stay, and those of fds whose last handle goes meanwhile are not closed either.
+     * The task of {@code process}, just cloned by {@code parent} in {@code table} (its own, or
+     * the parent's with {@code files}); the process is killed if that fails.
      */
-    static ChildTask cloneFrom(Task parent, boolean closeUnclaimable, CloneFlag... flags) throws IOException {
-        boolean files = Namespaces.files(flags);
-        long namespaces = Namespaces.of(flags);
-        if (namespaces != 0 && RemoteChildren.onAnotherHost(parent)) {
-            throw RemoteChildren.noNamespaces(parent);
-        }
-        long creatorUid = -1;
-        long creatorGid = -1;
-        if ((namespaces & Linux.CLONE_NEWUSER) != 0) {
-            creatorUid = parent.sysif().syscall(Sys.GETEUID);
-            creatorGid = parent.sysif().syscall(Sys.GETEGID);
-        }
-        ClonedChild process;
-        FDTable table = files ? parent.fdTable() : FdInternals.newFdTable(parent.pid(), parent.fdTable(), closeUnclaimable);
-        if (parent instanceof ChildTask) {
-            ChildTask p = (ChildTask) parent;
-            p.lifecycle.lock(); // not while it execs, exits or unshares
-            try {
-                p.checkAlive("clone");
-                boolean inJvmTable = p.fdTable() == p.root.fdTable();
-                process = p.creatingFds(() -> Spawner.cloneFrom(p.connection.local(), p.process, files, inJvmTable,
-                        namespaces));
-                p.mayShareTable |= files;
-            } catch (ErrnoException e) {
-                throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
-            } finally {
-                p.lifecycle.unlock();
-            }
-        } else if (parent instanceof RemoteTask remote) {
-            process = parent.creatingFds(() -> RemoteChildren.clone(remote, files));
-        } else {
-            try {
-                int keepBelow = closeUnclaimable && !files ? keepBelow(table) : 0;
-                process = parent.creatingFds(() -> Spawner.cloneLocal(parent.sysif(), files, namespaces, keepBelow));
-            } catch (ErrnoException e) {
-                throw namespaces == 0 ? e : Namespaces.refused(e, namespaces);
-            }
-        }
-        ChildTask child;
+    static ChildTask of(ClonedChild process, FDTable table, Task parent, boolean files) {
         try {
-            child = new ChildTask(process, table, parent);
+            ChildTask child = new ChildTask(process, table, parent);
             if (!files) {
                 FdInternals.kernelCopyMade(table); // the copy is made and its task in it
             }
             child.mayShareTable = files;
             child.serverFd = child.makeFdHandleFromNear(process.serverFd());
             process.takeServerFdsInParentTable(); // the handle owns it now, in whichever table
+            return child;
         } catch (RuntimeException | Error e) {
             try {
                 process.kill(SIGKILL);
@@ -205,47 +180,6 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
                 e.addSuppressed(suppressed);
             }
             throw e;
-        }
-        child.initStdio(stdio(parent.stdin(), child, files), stdio(parent.stdout(), child, files),
-                stdio(parent.stderr(), child, files));
-        if (creatorUid >= 0) {
-            child.creator(creatorUid, creatorGid);
-        }
-        if (namespaces != 0 || (closeUnclaimable && !files)) {
-            try {
-                if (closeUnclaimable && !files) {
-                    child.closeUnclaimable();
-                }
-                if (namespaces != 0) {
-                    child.newNamespacesMade(namespaces);
-                }
-            } catch (IOException | RuntimeException e) {
-                try {
-                    child.exit(1);
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            }
-        }
-        return child;
-    }
-
-    /** One more than the highest fd number a new child with {@code table} may claim (at least 3: its stdio). */
-    private static int keepBelow(FDTable table) {
-        int[] claimable = FdInternals.claimableNumbers(table);
-        return Math.max(3, claimable.length == 0 ? 0 : claimable[claimable.length - 1] + 1);
-    }
-
-    /** The child's handle for the parent's stdio fd, or null if the parent has none (any more). */
-    private static FileDescriptor stdio(FileDescriptor parents, ChildTask child, boolean files) {
-        if (parents == null || !parents.isValid()) {
-            return null;
-        }
-        try {
-            return files ? parents.forTask(child) : child.inheritFd(parents);
-        } catch (RuntimeException e) {
-            return null; // invalidated meanwhile
         }
     }
 

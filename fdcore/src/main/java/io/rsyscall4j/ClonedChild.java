@@ -1,12 +1,7 @@
 package io.rsyscall4j;
 
 import io.rsyscall4j.api.Linux;
-import static io.rsyscall4j.api.Linux.CLD_EXITED;
-import static io.rsyscall4j.api.Linux.P_PID;
-import static io.rsyscall4j.api.Linux.P_PIDFD;
 import static io.rsyscall4j.api.Linux.SIGKILL;
-import static io.rsyscall4j.api.Linux.WEXITED;
-import static io.rsyscall4j.api.Linux.WNOHANG;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -15,8 +10,6 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -237,7 +230,7 @@ final class ClonedChild {
                 LOG.log(System.Logger.Level.WARNING, "can't watch child " + pid + "; reaping it on a thread of its own",
                         e);
                 ChildJanitor.submit("reaping child " + pid, () -> {
-                    awaitPidfd();
+                    Reaping.awaitEnd(local, pidfd, stack.scratch());
                     reapAndRelease();
                 });
             }
@@ -293,45 +286,14 @@ final class ClonedChild {
         try {
             long info = stack.scratch();
             local.writeMemory(info, new byte[128], 0, 128);
-            result = parent == null ? reapOwn(info) : waitThroughParent(info);
+            result = parent == null ? Reaping.reap(local, pidfd, pid, info)
+                    : Reaping.waitThroughParent(parent.sysif(), pidInParent, pid, info);
         } catch (SyscallException | RuntimeException e) {
             exit.completeExceptionally(e);
             return;
         }
         release();
         exit.complete(result);
-    }
-
-    /** Reaps a child of the JVM that has ended. */
-    private int reapOwn(long info) throws SyscallException {
-        while (true) {
-            try {
-                local.syscall(Sys.WAITID, P_PIDFD, pidfd, info, WEXITED | WNOHANG, 0);
-                break;
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e.withSubject("pid " + pid);
-                }
-            }
-        }
-        if (readInt(info, 16) == 0) {
-            throw new IllegalStateException("child " + pid + "'s pidfd polled readable, but waitid found it running");
-        }
-        return decode(info);
-    }
-
-    private int waitThroughParent(long info) throws SyscallException {
-        try {
-            parent.sysif().syscall(Sys.WAITID, P_PID, pidInParent, info, WEXITED, 0);
-            return decode(info);
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.ECHILD) {
-                throw e.withSubject("pid " + pid);
-            }
-        } catch (SyscallException parentGone) {
-            // the parent is gone; the process was reparented and killed
-        }
-        return 128 + SIGKILL;
     }
 
     /**
@@ -342,7 +304,7 @@ final class ClonedChild {
      */
     private void awaitRemoteEnd() {
         try {
-            awaitPidfd();
+            Reaping.awaitEnd(local, pidfd, stack.scratch());
         } catch (SyscallSendError | SyscallHangup gone) {
             pidfdLock.writeLock().lock();
             reaping = true;
@@ -360,40 +322,6 @@ final class ClonedChild {
             return;
         }
         reapAndRelease();
-    }
-
-    /**
-     * Blocks until the pidfd is readable: the process has ended. On another host, in slices
-     * ({@link RemoteConnection#WAIT_SLICE_NANOS}).
-     */
-    private void awaitPidfd() throws SyscallException {
-        long pollfd = stack.scratch();
-        byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(pidfd).putShort((short) 1).array();
-        int timeout = ChildTransport.inJvm(local) ? -1 : (int) (RemoteConnection.WAIT_SLICE_NANOS / 1_000_000);
-        while (true) {
-            local.writeMemory(pollfd, b, 0, 8);
-            try {
-                if (local.syscall(Sys.POLL, pollfd, 1, timeout) > 0) {
-                    return;
-                }
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private int decode(long info) {
-        int code = readInt(info, 8);
-        int st = readInt(info, 24);
-        return code == CLD_EXITED ? st : 128 + st;
-    }
-
-    private int readInt(long address, long offset) {
-        byte[] b = new byte[4];
-        local.readMemory(address + offset, b, 0, 4);
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
 
     /**

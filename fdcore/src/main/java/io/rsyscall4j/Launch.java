@@ -74,7 +74,7 @@ final class Launch {
                 }
             }
             requests.putAll(given);
-            ChildTask child = ChildTask.cloneFrom(parent, false, c.namespaces()); // it execs at once
+            ChildTask child = Cloning.child(parent, false, c.namespaces()); // it execs at once
             ChildProcess process;
             try {
                 placeFds(child, requests, errToOut);

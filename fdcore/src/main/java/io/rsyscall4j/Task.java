@@ -297,7 +297,7 @@ public non-sealed class Task extends FileDescriptorTask {
      * {@link #inheritFd} (only those with handles at the time of the clone).
      */
     public ChildTask clone(CloneFlag... flags) throws IOException {
-        return ChildTask.cloneFrom(this, flags);
+        return Cloning.child(this, true, flags);
     }
 
     /**
