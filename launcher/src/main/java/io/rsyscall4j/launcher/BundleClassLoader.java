@@ -22,8 +22,9 @@ import java.util.Map;
 
 /**
  * One class loader over bundle jars held in memory, as if they were on a class path: a class or
- * resource comes from the first jar that has it, after the JDK's own (the parent is the platform
- * class loader, so nothing of the launcher's class path — Felix — is seen). Resources are
+ * resource comes from the first jar that has it, after its parent's (the JDK's own loader, so
+ * that nothing of the launcher's class path — Felix — is seen, or the class path's loader when
+ * some bundles are on the class path). Resources are
  * {@code rsyscall4j-bundle:} URLs read from memory, which is all {@code ServiceLoader} needs.
  *
  * <p>The one exception is a native library ({@code .so}): the dynamic linker loads only files, so
@@ -48,8 +49,8 @@ final class BundleClassLoader extends ClassLoader {
     private final NativeFiles nativeFiles;
     private final URLStreamHandler handler = new Handler();
 
-    BundleClassLoader(List<NestedJar> jars, NativeFiles nativeFiles) {
-        super("rsyscall4j-bundles", ClassLoader.getPlatformClassLoader());
+    BundleClassLoader(List<NestedJar> jars, ClassLoader parent, NativeFiles nativeFiles) {
+        super("rsyscall4j-bundles", parent);
         this.nativeFiles = nativeFiles;
         for (NestedJar jar : jars) {
             this.jars.put(jar.name(), jar);

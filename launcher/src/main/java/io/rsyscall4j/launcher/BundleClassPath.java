@@ -13,15 +13,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToIntFunction;
 
 /**
- * The launcher's fast path: the same bundle jars as {@link EmbeddedFelix} installs, read from the
- * launcher jar into memory and put on one {@link BundleClassLoader}, without a framework. The
+ * The launcher's way without a framework: the bundle jars of {@code classpath.list} on one class
+ * path. Those the launcher jar's manifest put on the JVM's class path ({@link BesideJar}) are
+ * there already; the others (all, with no {@code bundles/} beside the launcher jar; else JNA and
+ * its provider) are read from the launcher jar into memory and put on a {@link BundleClassLoader}
+ * whose parent is the JVM's class path loader (or only the JDK's, when it has no bundle). The
  * command line is the cli bundle's {@code ServiceLoader} provider of {@code ToIntFunction}, and
- * fdcore finds the syscall providers with {@code ServiceLoader} too, as it does on any class path.
+ * fdcore finds the syscall providers with {@code ServiceLoader} through the context loader, as on
+ * any class path.
  *
  * <p>It writes nothing, unless a native library must be a file (JNA's, when the JNA provider is
  * used): then it makes the launcher's private directory ({@link PrivateCache}) and writes the
  * library there, and deletes the directory when closed or at exit. JNA itself is told never to
- * unpack anything ({@code jna.nounpack}), so no other directory is used.
+ * unpack anything ({@code jna.nounpack}), so no other directory is used: that is why JNA is
+ * never on the JVM's class path.
  */
 final class BundleClassPath implements AutoCloseable {
     private static final String JAR_LIST = "classpath.list";
@@ -34,17 +39,23 @@ final class BundleClassPath implements AutoCloseable {
     /** Guarded by {@link #cacheLock}. */
     private Path cache;
 
-    private BundleClassPath(List<NestedJar> jars) {
-        this.loader = new BundleClassLoader(jars, this::writeNative);
+    private BundleClassPath(List<NestedJar> jars, ClassLoader parent) {
+        this.loader = new BundleClassLoader(jars, parent, this::writeNative);
     }
 
-    /** Reads the jars of {@code classpath.list} out of the launcher jar and makes their class loader. */
-    static BundleClassPath open() {
+    /**
+     * Reads the jars of {@code classpath.list} but those in {@code onClassPath} (file names, as
+     * {@link BesideJar#check()} returns them) out of the launcher jar and makes their class loader.
+     */
+    static BundleClassPath open(List<String> onClassPath) {
         // Before any JNA class runs: a library JNA needs is a file BundleClassLoader wrote, never one JNA unpacked.
         System.setProperty("jna.nounpack", "true");
         List<NestedJar> jars = new ArrayList<>();
         try {
             for (String name : LauncherJar.listed(JAR_LIST)) {
+                if (onClassPath.contains(name)) {
+                    continue;
+                }
                 try (InputStream in = LauncherJar.open("/bundles/" + name)) {
                     jars.add(NestedJar.read(name, in.readAllBytes()));
                 }
@@ -52,7 +63,9 @@ final class BundleClassPath implements AutoCloseable {
         } catch (IOException e) {
             throw new LaunchFailure("cannot read the bundles inside the launcher jar", e);
         }
-        return new BundleClassPath(jars);
+        ClassLoader parent = onClassPath.isEmpty() ? ClassLoader.getPlatformClassLoader()
+                : BundleClassPath.class.getClassLoader();
+        return new BundleClassPath(jars, parent);
     }
 
     /** The command line: arguments in, exit status out; commands run with the bundles' loader as context loader. */

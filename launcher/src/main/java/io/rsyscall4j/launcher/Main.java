@@ -1,5 +1,6 @@
 package io.rsyscall4j.launcher;
 
+import java.util.List;
 import java.util.function.ToIntFunction;
 
 /**
@@ -10,8 +11,11 @@ import java.util.function.ToIntFunction;
  * ({@link BundleClassPath}), which starts several times faster. {@code -Drsyscall4j.osgi=true}
  * runs every command in Felix.
  *
- * <p>Only the framework's classes are on this class path; the commands are reached through a JDK
- * type ({@code ToIntFunction<String[]>}), so no rsyscall4j class is ever loaded twice.
+ * <p>The jar's manifest puts the rsyscall4j bundles and picocli, as files in {@code bundles/}
+ * beside the jar, on the JVM's class path, where JDK 25's AOT cache keeps their classes linked:
+ * so before anything else, the jar's directory and that one are checked to be the user's or
+ * root's and writable by no one else ({@link BesideJar}). Felix never sees those classes; the
+ * commands are reached through a JDK type ({@code ToIntFunction<String[]>}).
  */
 public final class Main {
     /** The system property that runs every command in the embedded Felix. */
@@ -22,7 +26,8 @@ public final class Main {
     public static void main(String[] args) {
         int status;
         try {
-            status = inFelix(args) ? runInFelix(args) : runOnClassPath(args);
+            List<String> onClassPath = BesideJar.check();
+            status = inFelix(args) ? runInFelix(args) : runOnClassPath(args, onClassPath);
         } catch (LaunchFailure e) {
             System.err.println("rsyscall4j: " + e.getMessage());
             status = 1;
@@ -41,8 +46,8 @@ public final class Main {
         }
     }
 
-    private static int runOnClassPath(String[] args) {
-        try (BundleClassPath bundles = BundleClassPath.open()) {
+    private static int runOnClassPath(String[] args, List<String> onClassPath) {
+        try (BundleClassPath bundles = BundleClassPath.open(onClassPath)) {
             return bundles.commandLine().applyAsInt(args);
         }
     }

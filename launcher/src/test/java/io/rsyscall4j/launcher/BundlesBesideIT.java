@@ -1,0 +1,143 @@
+package io.rsyscall4j.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bundle jars beside the launcher jar ({@code bundles/}, on the JVM's class path through the
+ * jar's manifest): exec loads the rsyscall4j bundles from there and JNA from memory; a launcher
+ * whose directory, {@code bundles/} or a jar in it another user could write, or that is not
+ * root's or the user's, refuses to run with one line and runs nothing; the jar alone still runs
+ * (the bundles from inside it). The script refuses an AOT cache under the same rule. Copies of
+ * the built launcher in a private temporary directory; needs root (as CI runs) for {@code chown}.
+ */
+class BundlesBesideIT {
+    private static final String NOBODY = "65534";
+
+    @TempDir
+    Path tmp;
+    private Path launcher;
+    private Path jar;
+
+    @BeforeEach
+    void copyTheLauncher() throws IOException {
+        launcher = tmp.resolve("launcher");
+        Files.createDirectory(launcher);
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        jar = Files.copy(Run.jarPath(), launcher.resolve("rsyscall4j.jar"));
+        Path bundles = Files.createDirectory(launcher.resolve(BesideJar.DIR));
+        try (Stream<Path> built = Files.list(Run.jarPath().resolveSibling(BesideJar.DIR))) {
+            for (Path b : built.toList()) {
+                Files.copy(b, bundles.resolve(b.getFileName()));
+            }
+        }
+    }
+
+    @Test
+    void execLoadsTheBundlesFromBesideTheJarAndJnaFromMemory() throws Exception {
+        Path log = tmp.resolve("classes.log");
+        Run.Result r = run(List.of("-Xlog:class+load=info:file=" + log), "exec", "--provider", "jna", "--", "true");
+        assertEquals(0, r.status(), r::toString);
+        List<String> loaded = Files.readAllLines(log);
+        assertTrue(loaded.stream().anyMatch(l -> l.contains(" io.rsyscall4j.cli.PlainCli source: file:"
+                + launcher.resolve("bundles/rsyscall4j-cli.jar"))), "the cli from bundles/: " + loaded);
+        assertTrue(loaded.stream().anyMatch(l -> l.contains(" com.sun.jna.Native source: rsyscall4j-bundle:jna.jar")),
+                "JNA from memory: " + loaded);
+    }
+
+    @Test
+    void aBundleJarOthersCanWriteIsRefused() throws Exception {
+        Path cli = launcher.resolve("bundles/rsyscall4j-cli.jar");
+        Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rw-rw-r--"));
+        assertRefused("rsyscall4j: will not load code from " + cli + ": it is writable by group or others (mode 0664)");
+    }
+
+    @Test
+    void aBundleJarOfAnotherUserIsRefused() throws Exception {
+        Path api = launcher.resolve("bundles/rsyscall4j-api.jar");
+        command("chown", NOBODY, api.toString());
+        assertRefused("rsyscall4j: will not load code from " + api + ": it is owned by uid " + NOBODY
+                + ", neither root nor uid 0");
+    }
+
+    @Test
+    void aDirectoryOthersCanWriteIsRefusedEvenWithoutBundles() throws Exception {
+        command("rm", "-r", launcher.resolve("bundles").toString());
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertRefused("rsyscall4j: will not load code from " + launcher + ": it is writable by group or others (mode 0777)");
+    }
+
+    @Test
+    void aLinkedBundlesDirectoryIsRefused() throws Exception {
+        command("rm", "-r", launcher.resolve("bundles").toString());
+        Path link = Files.createSymbolicLink(launcher.resolve("bundles"), Run.jarPath().resolveSibling(BesideJar.DIR));
+        try {
+            assertRefused("rsyscall4j: will not load code from " + link
+                    + ": it is not a directory or a regular file (a symbolic link?)");
+        } finally {
+            Files.delete(link);
+        }
+    }
+
+    @Test
+    void theJarAloneRunsTheBundlesInsideIt() throws Exception {
+        command("rm", "-r", launcher.resolve("bundles").toString());
+        Run.Result r = run(List.of(), "exec", "--", "echo", "ran");
+        assertEquals(0, r.status(), r::toString);
+        assertEquals("ran\n", r.out(), r::toString);
+    }
+
+    @Test
+    void theScriptRefusesAnAotCacheOthersCanWrite() throws Exception {
+        Path tree = tmp.resolve("tree");
+        Path target = Files.createDirectories(tree.resolve("launcher/target"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.copy(PrivateCacheIT.script(), tree.resolve("rsyscall4j"));
+        Files.copy(jar, target.resolve("rsyscall4j.jar"));
+        Path aot = Files.writeString(target.resolve("rsyscall4j.aot"), "not a cache: never mapped");
+        Files.setPosixFilePermissions(aot, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Path marker = tmp.resolve("marker");
+        Run.Result r = Run.command(List.of(tree.resolve("rsyscall4j").toString(), "exec", "--", "touch", marker.toString()),
+                Map.of("JAVA_HOME", System.getProperty("java.home")));
+        assertEquals(1, r.status(), r::toString);
+        assertEquals("rsyscall4j: will not load code from " + aot + ": it is writable by group or others (mode 0666)\n",
+                r.err(), r::toString);
+        assertFalse(Files.exists(marker), "nothing ran");
+    }
+
+    private void assertRefused(String line) throws Exception {
+        Path marker = tmp.resolve("marker");
+        Run.Result r = run(List.of(), "exec", "--", "touch", marker.toString());
+        assertEquals(1, r.status(), r::toString);
+        assertEquals(line + "\n", r.err(), r::toString);
+        assertFalse(Files.exists(marker), "nothing ran");
+    }
+
+    /** {@code java OPTIONS -jar COPY ARGS}. */
+    private Run.Result run(List<String> options, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Run.java()));
+        command.addAll(Run.quietFelix());
+        command.addAll(options);
+        command.addAll(List.of("-jar", jar.toString()));
+        command.addAll(List.of(args));
+        return Run.command(command, Map.of());
+    }
+
+    private static void command(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", command));
+    }
+}
