@@ -83,7 +83,10 @@ public abstract sealed class FileDescriptorTask permits io.rsyscall4j.Task {
         return sysif;
     }
 
-    /** The task's process id (in the JVM's pid namespace). */
+    /**
+     * The task's process id: in the JVM's pid namespace, or, for a task on another host (a
+     * {@code RemoteTask} and its children), in that of the remote task's server.
+     */
     public final int pid() {
         return pid;
     }
