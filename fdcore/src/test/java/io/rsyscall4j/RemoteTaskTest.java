@@ -144,4 +144,13 @@ class RemoteTaskTest {
             p.close();
         }
     }
+
+    @BothProviders
+    void readingRemoteMemoryOverAClosedConnectionIsASendError(String provider) throws Exception {
+        RemoteTask remote = sshd.ssh().connect(Rsyscall.local(provider));
+        try (var buf = io.rsyscall4j.fd.internal.FdInternals.scratch(remote.addressSpace(), remote.sysif())) {
+            remote.close();
+            assertThrows(io.rsyscall4j.api.SyscallSendError.class, () -> buf.read(0, new byte[8], 0, 8));
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package io.rsyscall4j.fd.internal;
 
+import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
@@ -52,15 +54,28 @@ public final class ScratchBuffer implements AutoCloseable {
         live().writeMemory(address + at, src, off, len);
     }
 
-    /** Copies {@code len} bytes of the buffer at {@code at} into {@code dst} from {@code off}. */
-    public void read(int at, byte[] dst, int off, int len) {
+    /**
+     * Copies {@code len} bytes of the buffer at {@code at} into {@code dst} from {@code off}.
+     *
+     * @throws SyscallException the memory is another host's, and its connection failed
+     *     ({@link io.rsyscall4j.api.SyscallSendError} or {@link io.rsyscall4j.api.SyscallHangup},
+     *     which {@code readMemory} can only carry unchecked)
+     */
+    public void read(int at, byte[] dst, int off, int len) throws SyscallException {
         Objects.checkFromIndexSize(off, len, dst.length);
         Objects.checkFromIndexSize(at, len, capacity);
-        live().readMemory(address + at, dst, off, len);
+        try {
+            live().readMemory(address + at, dst, off, len);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof SyscallException s) {
+                throw s;
+            }
+            throw e;
+        }
     }
 
-    /** The native-endian (x86_64: little-endian) {@code int} at {@code at}. */
-    public int readInt(int at) {
+    /** The native-endian (x86_64: little-endian) {@code int} at {@code at}; throws as {@link #read}. */
+    public int readInt(int at) throws SyscallException {
         byte[] b = new byte[4];
         read(at, b, 0, 4);
         return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
