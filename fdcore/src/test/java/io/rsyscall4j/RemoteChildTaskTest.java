@@ -98,7 +98,8 @@ class RemoteChildTaskTest {
                 w.dup2(child.makeFdHandle(5));
                 ChildProcess sleep = child.exec("sleep", List.of("sleep", "1000"));
                 assertEquals(child.pid(), sleep.pid());
-                Kernel.await("sleep runs", CLEANUP, () -> "sleep".equals(ChildTestSupport.status(sleep.pid(), "Name")));
+                // In clock_nanosleep (230): past the dynamic loader's own brief fds.
+                Kernel.await("sleep sleeps", CLEANUP, () -> blockedIn(sleep.pid(), 230));
                 Map<Integer, String> fds = Kernel.fds("/proc/" + sleep.pid() + "/fd");
                 assertEquals(Set.of(0, 1, 2, 5), fds.keySet(), "stdio and fd 5, nothing else (FILES " + files + ")");
                 assertEquals(Kernel.fds("/proc/" + remote.pid() + "/fd").get(p.write().number()), fds.get(5));
@@ -205,7 +206,7 @@ class RemoteChildTaskTest {
     }
 
     /** Whether {@code pid} is in syscall {@code nr} now ({@code /proc/PID/syscall}). */
-    private static boolean blockedIn(int pid, int nr) {
+    static boolean blockedIn(long pid, int nr) {
         try {
             return Files.readString(Path.of("/proc/" + pid + "/syscall")).startsWith(nr + " ");
         } catch (java.io.IOException e) {
