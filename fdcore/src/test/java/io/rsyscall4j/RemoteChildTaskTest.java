@@ -161,23 +161,45 @@ class RemoteChildTaskTest {
     }
 
     @BothProviders
-    void killingTheSshClientMidCallOnARemoteChildIsAHangupAndEndsEveryRemoteProcess(String provider) throws Exception {
+    void killingTheSshClientMidCallOnARemoteGrandchildIsAHangupAndLeavesNoProcess(String provider) throws Exception {
+        killedMidCall(provider, remote -> remote.connection().ssh().pid());
+    }
+
+    @BothProviders
+    void killingTheRemoteServerMidCallOnARemoteGrandchildIsAHangupAndLeavesNoProcess(String provider) throws Exception {
+        killedMidCall(provider, RemoteTask::pid);
+    }
+
+    @BothProviders
+    void killingTheSshdSessionMidCallOnARemoteGrandchildIsAHangupAndLeavesNoProcess(String provider) throws Exception {
+        killedMidCall(provider, remote -> RemoteFailureTest.parentOf(remote.pid()));
+    }
+
+    /**
+     * Blocks a read in a grandchild of a remote task, kills the process {@code victim} names, and
+     * checks the hangup, that later calls are not sent, and that the ssh client, the sshd session,
+     * the remote server and its child and grandchild all end.
+     */
+    private static void killedMidCall(String provider, RemoteFailureTest.Victim victim) throws Exception {
         RemoteTask remote = sshd.ssh().connect(Rsyscall.local(provider));
+        List<Long> pids = new ArrayList<>(List.of(remote.connection().ssh().pid(), RemoteFailureTest.parentOf(remote.pid()),
+                (long) remote.pid()));
         try {
             ChildTask child = remote.clone();
             ChildTask grandchild = child.clone();
+            pids.addAll(List.of((long) child.pid(), (long) grandchild.pid()));
             Pipe p = grandchild.pipe();
             TestThread reader = TestThread.start("blocked read in a remote grandchild",
                     () -> assertThrows(SyscallHangup.class, () -> p.read().read(1)));
             Kernel.await("the read to block", CLEANUP, () -> blockedIn(grandchild.pid(), 0));
-            remote.connection().ssh().kill(9);
+            ProcessHandle.of(victim.pid(remote)).ifPresent(ProcessHandle::destroyForcibly);
             reader.join();
             assertThrows(SyscallSendError.class, () -> child.sysif().syscall(Sys.GETPID));
-            for (long pid : new long[] {remote.pid(), child.pid(), grandchild.pid()}) {
-                Kernel.await("remote process " + pid + " to end", CLEANUP, () -> Kernel.processEnded(pid));
-            }
         } finally {
             remote.close();
+        }
+        for (long pid : pids) {
+            Kernel.await("process " + pid + " to end", CLEANUP, () -> Kernel.processEnded(pid));
         }
     }
 

@@ -152,7 +152,7 @@ class RemoteFailureTest {
         }
     }
 
-    private static long parentOf(long pid) throws IOException {
+    static long parentOf(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
     }
