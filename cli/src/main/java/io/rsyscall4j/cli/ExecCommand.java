@@ -16,7 +16,6 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -119,7 +118,8 @@ final class ExecCommand implements Callable<Integer> {
         }
         CloneFlag[] namespaces = sandbox.check();
         RemoteHost.check(this, requests);
-        requests.sort(Comparator.comparingInt(FdRequest::number));
+        // Not Comparator.comparingInt: a lambda of the JDK's own, which the AOT cache does not keep.
+        requests.sort((a, b) -> Integer.compare(a.number(), b.number()));
         Task local = runtime.localTask(provider);
         try (Trace tr = new Trace(err, trace);
              SignalForwarder signals = SignalForwarder.install(local, SignalForwarder.SUPERVISOR_SIGNALS);
