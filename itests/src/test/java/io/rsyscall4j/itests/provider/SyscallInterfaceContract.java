@@ -129,6 +129,16 @@ abstract class SyscallInterfaceContract {
         assertEquals("dup(-1): EBADF (Bad file descriptor)", e.getMessage());
     }
 
+    /** A provider may take its faster path for never-blocking syscalls only after many: answers stay alike throughout. */
+    @Test
+    void neverBlockingSyscallsAnswerAlikeThroughThousandsOfCalls() throws SyscallException {
+        long pid = ProcessHandle.current().pid();
+        for (int i = 0; i < 3000; i++) {
+            assertEquals(pid, sysif.syscall(Sys.GETPID));
+            assertEquals(Errno.EBADF, assertThrows(ErrnoException.class, () -> sysif.syscall(Sys.DUP, -1)).errno());
+        }
+    }
+
     /**
      * Arguments a caller leaves out are 0: openat without its mode creates a file with mode 0. A
      * provider that passed whatever was left in the registers would give it some other mode.

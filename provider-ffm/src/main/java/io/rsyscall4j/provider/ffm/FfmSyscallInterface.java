@@ -21,10 +21,10 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>All six argument registers are always passed, the missing ones as 0, since the kernel ignores
  * those a syscall does not use. A syscall that returns at once whatever happens (getpid, dup, ...)
- * is called as a <em>critical</em> downcall, which skips the Java thread's state transition — about
- * a tenth of getpid's whole cost; every other syscall may block (a read of a pipe, a wait, even a
- * close on a network file system), and a blocked critical call would hold up every garbage
- * collection of the JVM, so they make an ordinary downcall.
+ * is called (once a thousand were made) as a <em>critical</em> downcall, which skips the Java
+ * thread's state transition — about a tenth of getpid's whole cost; every other syscall may block
+ * (a read of a pipe, a wait, even a close on a network file system), and a blocked critical call
+ * would hold up every garbage collection of the JVM, so they make an ordinary downcall.
  */
 @Component(service = SyscallInterface.class, property = {"provider=ffm", "service.ranking:Integer=100"})
 // Restricted methods are this provider's job; a user enables them with --enable-native-access.
@@ -38,9 +38,23 @@ public final class FfmSyscallInterface implements SyscallInterface {
         static final Linker LINKER = Linker.nativeLinker();
         static final MemorySegment RAW_SYSCALL = RawSyscall.install(LINKER);
         static final MethodHandle SYSCALL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE);
-        static final MethodHandle SYSCALL_CRITICAL = LINKER.downcallHandle(RAW_SYSCALL, RawSyscall.SIGNATURE,
+    }
+
+    /**
+     * The critical downcall, linked once {@link #CRITICAL_AFTER} never-blocking syscalls were made
+     * the ordinary way: its stub of its own costs a JVM that makes a few syscalls and exits (the
+     * launcher) more time to make than it ever saves.
+     */
+    private static final class Critical {
+        static final MethodHandle SYSCALL = Native.LINKER.downcallHandle(Native.RAW_SYSCALL, RawSyscall.SIGNATURE,
                 Linker.Option.critical(false));
     }
+
+    private static final int CRITICAL_AFTER = 1000;
+    /** Never-blocking syscalls made before the critical downcall; racy, as a count for a heuristic may be. */
+    private static int neverBlockingCalls;
+    /** Set once the critical downcall is to be used; racy too: a thread may see it late. */
+    private static boolean critical;
 
     /** Raw results in -4095..-1 are {@code -errno}; anything else is a result. */
     private static final long MAX_ERRNO = 4095;
@@ -56,13 +70,20 @@ public final class FfmSyscallInterface implements SyscallInterface {
     @Override
     public long syscall(Sys nr, long... args) throws ErrnoException {
         SyscallInterface.checkArgs(nr, args);
-        long result = NEVER_BLOCKS[nr.ordinal()]
-                ? invoke(Native.SYSCALL_CRITICAL, nr.number(), args)
+        long result = NEVER_BLOCKS[nr.ordinal()] && critical()
+                ? invoke(Critical.SYSCALL, nr.number(), args)
                 : invoke(Native.SYSCALL, nr.number(), args);
         if (result < 0 && result >= -MAX_ERRNO) {
             throw ErrnoException.of(nr, (int) -result, args);
         }
         return result;
+    }
+
+    private static boolean critical() {
+        if (!critical && ++neverBlockingCalls > CRITICAL_AFTER) {
+            critical = true;
+        }
+        return critical;
     }
 
     /** Calls {@code handle} with the arguments in registers; no array is copied or allocated. */
