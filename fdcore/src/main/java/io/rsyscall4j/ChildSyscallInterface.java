@@ -121,7 +121,7 @@ final class ChildSyscallInterface implements ChildTransport {
             for (int i = 0; i < requests.size(); i++) {
                 encode(i, requests.get(i).nr(), requests.get(i).args());
             }
-            send(requests.size(), false);
+            send(requests.size(), false, false);
             requestsSent.addAndGet(requests.size());
             gone = "it was left running requests whose answers are not read";
         } finally {
@@ -153,7 +153,7 @@ final class ChildSyscallInterface implements ChildTransport {
     /** Sends the first {@code n} encoded requests and waits for their answers. */
     private void roundTrip(int n) throws SyscallException {
         boolean parks = mailbox.parks();
-        int seq = send(n, parks);
+        int seq = send(n, parks, true);
         requestsSent.addAndGet(n);
         boolean exec = false;
         for (int i = 0; i < n; i++) {
@@ -169,8 +169,12 @@ final class ChildSyscallInterface implements ChildTransport {
             sentAndTaken = mailbox.taken(seq);
         } catch (SyscallException | RuntimeException e) {
             // What carries the mailbox failed (the connection to another host): the child is
-            // gone with the server it depends on, after it may have taken the batch.
+            // gone with the server it depends on, after it may have taken the batch, unless the
+            // batch's wake never went out.
             gone = "the connection to its address space failed: " + e.getMessage();
+            if (e instanceof SyscallSendError && mailbox.wakeUnsent()) {
+                throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + gone, e);
+            }
             throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone, e);
         }
         if (!sentAndTaken) {
@@ -180,9 +184,13 @@ final class ChildSyscallInterface implements ChildTransport {
         throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone);
     }
 
-    /** Posts the first {@code n} encoded requests; returns the batch's number. */
-    private int send(int n, boolean notify) throws SyscallException {
-        if (gone == null) {
+    /**
+     * Posts the first {@code n} encoded requests; returns the batch's number. {@code awaited}:
+     * the caller waits for the answer next ({@link Mailbox#postForAwait}).
+     */
+    private int send(int n, boolean notify, boolean awaited) throws SyscallException {
+        // On another host the check costs a round trip, and the wait sees a child gone as well.
+        if (gone == null && ChildTransport.inJvm(local)) {
             try {
                 if (stack.childDone()) {
                     gone = "it exited or exec'd";
@@ -195,7 +203,7 @@ final class ChildSyscallInterface implements ChildTransport {
             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + gone);
         }
         try {
-            return mailbox.post(n, notify);
+            return awaited ? mailbox.postForAwait(n, notify) : mailbox.post(n, notify);
         } catch (SyscallException | RuntimeException e) {
             gone = "posting failed: " + e.getMessage();
             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + ": " + gone, e);

@@ -11,6 +11,8 @@ import io.rsyscall4j.fd.internal.Poller;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The words and buffers in a child's {@link ChildStack} through which the JVM and the child's
@@ -38,7 +40,9 @@ import java.nio.ByteOrder;
  * {@link Poller} (whose fds are the JVM's) only applies when {@code local} is the JVM's own.
  * There, the remote task's server runs the futex wait, with a timeout of
  * {@link RemoteConnection#WAIT_SLICE_NANOS} (a {@code timespec} in the mailbox's words), so that
- * it serves other callers between slices.
+ * it serves other callers between slices; and a call costs two round trips over the connection:
+ * the batch, its wake and the first wait go together ({@link #postForAwait}), then the answer
+ * word comes back with the results.
  */
 final class Mailbox {
     static final int REQUEST_SIZE = 56;
@@ -79,6 +83,16 @@ final class Mailbox {
     private final boolean parksInPoller;
     /** Where the futex wait's timeout is: 0 (none) in the JVM, {@link #SLICE} elsewhere. */
     private final long timeout;
+    /** The remote task's connection, for a mailbox in another host's memory; else null. */
+    private final RemoteConnection remote;
+    /** On another host: the last post's wake is to go out with the first wait. */
+    private boolean wakeDue;
+    /** What the answer word holds while the last batch posted is pending. */
+    private int before = FIRST;
+    /** How many requests the last batch posted holds. */
+    private int count;
+    /** On another host: {@link #results} already holds the answers of the last batch posted. */
+    private boolean resultsRead;
     /** The number of the last batch posted. */
     private int posted = FIRST;
     /** The next batch: notify, count, requests; then the results of the last. Reused: a round trip allocates nothing. */
@@ -99,6 +113,7 @@ final class Mailbox {
         this.pidfd = pidfd;
         this.parksInPoller = ChildTransport.inJvm(local);
         this.timeout = parksInPoller ? 0 : base + SLICE;
+        this.remote = local instanceof RemoteConnection r ? r : null;
         if (!parksInPoller) {
             byte[] slice = new byte[16];
             LONG_LE.set(slice, 8, RemoteConnection.WAIT_SLICE_NANOS);
@@ -123,12 +138,31 @@ final class Mailbox {
      * @param notify whether the server is to write the eventfd rather than wake the answer word
      */
     int post(int n, boolean notify) throws SyscallException {
+        return post(n, notify, false);
+    }
+
+    /**
+     * {@link #post} of a batch whose answer {@link #await} is to wait for: on another host the
+     * wake goes out with the first wait.
+     */
+    int postForAwait(int n, boolean notify) throws SyscallException {
+        return post(n, notify, remote != null);
+    }
+
+    private int post(int n, boolean notify, boolean deferWake) throws SyscallException {
         INT_LE.set(batch, 0, notify ? 1 : 0);
         INT_LE.set(batch, 4, n);
         local.writeMemory(base + NOTIFY, batch, 0, 8 + n * REQUEST_SIZE);
+        before = posted;
         posted = posted == -1 ? 1 : posted + 1;
+        count = n;
+        resultsRead = false;
         putInt(REQUEST, posted);
-        local.syscall(Sys.FUTEX, base + REQUEST, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0);
+        if (deferWake) {
+            wakeDue = true;
+        } else {
+            local.syscall(Sys.FUTEX, base + REQUEST, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0);
+        }
         return posted;
     }
 
@@ -145,6 +179,9 @@ final class Mailbox {
      * @param exec the batch holds an {@code execve}, which only the answer word shows
      */
     boolean await(int seq, boolean parks, boolean exec) throws SyscallException {
+        if (remote != null) {
+            return awaitOnAnotherHost(seq);
+        }
         while (true) {
             int answer = getInt(ANSWER);
             if (answer == seq) {
@@ -159,6 +196,43 @@ final class Mailbox {
             } else {
                 futexWait(answer);
             }
+        }
+    }
+
+    /**
+     * {@link #await} for a mailbox on another host: the deferred wake and a wait of one slice in
+     * one round trip, then the answer and answered words with the results in one more, until the
+     * batch is answered or the answer word is cleared.
+     */
+    private boolean awaitOnAnotherHost(int seq) throws SyscallException {
+        byte[] words = new byte[(int) ANSWERED + 4];
+        byte[] answers = new byte[count * RESULT_SIZE];
+        int expect = before;
+        while (true) {
+            List<SyscallRequest> calls = new ArrayList<>(2);
+            if (wakeDue) {
+                calls.add(SyscallRequest.of(Sys.FUTEX, base + REQUEST, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0));
+            }
+            calls.add(SyscallRequest.of(Sys.FUTEX, base + ANSWER, FUTEX_WAIT, expect, timeout, 0, 0));
+            long[] raw = remote.pipeline(calls); // SyscallSendError: none of them went out
+            wakeDue = false;
+            for (int i = 0; i < raw.length; i++) {
+                int errno = raw[i] < 0 && raw[i] >= -4095 ? (int) -raw[i] : 0;
+                if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR && !Errno.name(errno).equals(ETIMEDOUT)) {
+                    throw ErrnoException.of(Sys.FUTEX, errno, calls.get(i).args());
+                }
+            }
+            remote.readMemory(new long[] {base, base + RESULTS}, new byte[][] {words, answers});
+            int answer = (int) INT_LE.get(words, (int) ANSWER);
+            if (answer == seq || (answer == 0 && (int) INT_LE.get(words, (int) ANSWERED) == seq)) {
+                System.arraycopy(answers, 0, results, 0, answers.length);
+                resultsRead = true;
+                return true;
+            }
+            if (answer == 0) {
+                return false;
+            }
+            expect = answer;
         }
     }
 
@@ -187,6 +261,14 @@ final class Mailbox {
         }
     }
 
+    /**
+     * Whether the wake of the last batch posted has not gone out (on another host, where it goes
+     * with the first wait): the server, asleep until woken, cannot have taken the batch.
+     */
+    boolean wakeUnsent() {
+        return wakeDue;
+    }
+
     /** Whether the server took batch {@code seq}: then it may have run. */
     boolean taken(int seq) {
         return getInt(TAKEN) == seq;
@@ -199,7 +281,9 @@ final class Mailbox {
 
     /** Reads the results of the last batch, {@code n} requests, for {@link #result}. */
     void readResults(int n) {
-        local.readMemory(base + RESULTS, results, 0, n * RESULT_SIZE);
+        if (!resultsRead) {
+            local.readMemory(base + RESULTS, results, 0, n * RESULT_SIZE);
+        }
     }
 
     /** The raw result of request {@code slot}, as {@link #readResults} read it. */

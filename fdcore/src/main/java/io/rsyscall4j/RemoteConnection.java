@@ -15,6 +15,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -193,6 +194,63 @@ final class RemoteConnection implements SyscallInterface {
             throw ErrnoException.of(nr, (int) -raw, args);
         }
         return raw;
+    }
+
+    /**
+     * Sends {@code calls} back to back, after the memory writes waiting, and returns their raw
+     * results in order (-4095..-1 is -errno; nothing is thrown for those): one round trip. Fails
+     * as {@link #syscall} does.
+     */
+    long[] pipeline(List<SyscallRequest> calls) throws SyscallException {
+        long[] results = new long[calls.size()];
+        lock.lock();
+        try {
+            if (pending + calls.size() * REQUEST_SIZE > BUFFER) {
+                send();
+            }
+            for (SyscallRequest c : calls) {
+                request(c.nr().number(), c.args());
+            }
+            if (!send()) {
+                throw new SyscallSendError(calls.get(0).nr().syscallName() + " was not sent to " + this + ": " + gone);
+            }
+            for (int i = 0; i < results.length; i++) {
+                if (!receive(result, 0, 8)) {
+                    throw new SyscallHangup(calls.get(i).nr().syscallName() + " was sent to " + this
+                            + " but no answer came: " + gone);
+                }
+                results[i] = (long) LONG_LE.get(result, 0);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return results;
+    }
+
+    /**
+     * Fills each of {@code dsts} with the memory at the address of the same index: one round
+     * trip for all. Fails as {@link #readMemory} does.
+     */
+    void readMemory(long[] addresses, byte[][] dsts) {
+        lock.lock();
+        try {
+            if (pending + addresses.length * REQUEST_SIZE > BUFFER) {
+                send();
+            }
+            for (int i = 0; i < addresses.length; i++) {
+                request(RemoteServerCode.FROM_MEMORY, addresses[i], dsts[i].length);
+            }
+            if (!send()) {
+                throw new UncheckedIOException(new SyscallSendError("reading memory of " + this + ": " + gone));
+            }
+            for (byte[] dst : dsts) {
+                if (!receive(dst, 0, dst.length)) {
+                    throw new UncheckedIOException(new SyscallHangup("reading memory of " + this + ": " + gone));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
