@@ -19,6 +19,7 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One class loader over bundle jars held in memory, as if they were on a class path: a class or
@@ -47,11 +48,15 @@ final class BundleClassLoader extends ClassLoader {
     private final Map<String, ProtectionDomain> domains = new LinkedHashMap<>();
     private final Map<String, URL> nativeUrls = new LinkedHashMap<>();
     private final NativeFiles nativeFiles;
+    /** Where the classes none of the jars has are looked for last (null: nowhere); never its resources. */
+    private final Supplier<ClassLoader> libraries;
     private final URLStreamHandler handler = new Handler();
 
-    BundleClassLoader(List<NestedJar> jars, ClassLoader parent, NativeFiles nativeFiles) {
+    BundleClassLoader(List<NestedJar> jars, ClassLoader parent, NativeFiles nativeFiles,
+            Supplier<ClassLoader> libraries) {
         super("rsyscall4j-bundles", parent);
         this.nativeFiles = nativeFiles;
+        this.libraries = libraries;
         for (NestedJar jar : jars) {
             this.jars.put(jar.name(), jar);
             CodeSource source = new CodeSource(url(jar.name(), ""), (Certificate[]) null);
@@ -77,6 +82,13 @@ final class BundleClassLoader extends ClassLoader {
                 definePackageOnce(name.substring(0, dot));
             }
             return defineClass(name, bytes, 0, bytes.length, domains.get(jar.name()));
+        }
+        if (libraries != null) {
+            try {
+                return libraries.get().loadClass(name);
+            } catch (LaunchFailure e) {
+                throw new ClassNotFoundException(name + ": " + e.getMessage(), e);
+            }
         }
         throw new ClassNotFoundException(name);
     }

@@ -38,24 +38,46 @@ final class BundleClassPath implements AutoCloseable {
     private final Thread cleanupAtExit = new Thread(this::deleteCache, "rsyscall4j-cache-cleanup");
     /** Guarded by {@link #cacheLock}. */
     private Path cache;
+    /** Guarded by {@link #cacheLock}. */
+    private ClassLoader libraries;
 
-    private BundleClassPath(List<NestedJar> jars, ClassLoader parent) {
-        this.loader = new BundleClassLoader(jars, parent, this::writeNative);
+    private BundleClassPath(List<NestedJar> jars, ClassLoader parent, List<String> later) {
+        this.loader = new BundleClassLoader(jars, parent, this::writeNative,
+                later.isEmpty() ? null : () -> libraries(later, parent));
     }
 
     /**
      * Reads the jars of {@code classpath.list} but those in {@code onClassPath} (file names, as
      * {@link BesideJar#check()} returns them) out of the launcher jar and makes their class loader.
+     * With some on the class path, only the first of the others (JNA's provider) is read now; the
+     * rest (JNA), which only it uses, are read by the loader of their own it reaches for classes
+     * ({@link #libraries}), on its first class lookup: an exec through FFM never reads JNA's 2 MB.
      */
     static BundleClassPath open(List<String> onClassPath) {
         // Before any JNA class runs: a library JNA needs is a file BundleClassLoader wrote, never one JNA unpacked.
         System.setProperty("jna.nounpack", "true");
-        List<NestedJar> jars = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         try {
             for (String name : LauncherJar.listed(JAR_LIST)) {
-                if (onClassPath.contains(name)) {
-                    continue;
+                if (!onClassPath.contains(name)) {
+                    names.add(name);
                 }
+            }
+        } catch (IOException e) {
+            throw new LaunchFailure("cannot read the bundle list inside the launcher jar", e);
+        }
+        if (onClassPath.isEmpty()) {
+            return new BundleClassPath(read(names), ClassLoader.getPlatformClassLoader(), List.of());
+        }
+        int now = Math.min(1, names.size());
+        return new BundleClassPath(read(names.subList(0, now)), BundleClassPath.class.getClassLoader(),
+                names.subList(now, names.size()));
+    }
+
+    private static List<NestedJar> read(List<String> names) {
+        List<NestedJar> jars = new ArrayList<>();
+        try {
+            for (String name : names) {
                 try (InputStream in = LauncherJar.open("/bundles/" + name)) {
                     jars.add(NestedJar.read(name, in.readAllBytes()));
                 }
@@ -63,9 +85,17 @@ final class BundleClassPath implements AutoCloseable {
         } catch (IOException e) {
             throw new LaunchFailure("cannot read the bundles inside the launcher jar", e);
         }
-        ClassLoader parent = onClassPath.isEmpty() ? ClassLoader.getPlatformClassLoader()
-                : BundleClassPath.class.getClassLoader();
-        return new BundleClassPath(jars, parent);
+        return jars;
+    }
+
+    /** The loader of the jars {@code names}, read when first asked for. */
+    private ClassLoader libraries(List<String> names, ClassLoader parent) {
+        synchronized (cacheLock) {
+            if (libraries == null) {
+                libraries = new BundleClassLoader(read(names), parent, this::writeNative, null);
+            }
+            return libraries;
+        }
     }
 
     /** The command line: arguments in, exit status out; commands run with the bundles' loader as context loader. */
