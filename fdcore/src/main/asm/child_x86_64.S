@@ -39,7 +39,9 @@
  *                   on it, private)
  *         12  int   taken word: the number of the last batch the server took
  *         16  int   answered word: as the answer word, but never cleared by the kernel
- *       4096  int   notify: nonzero to be told by an eventfd write rather than a futex wake
+ *       4096  int   flags: 1 to be told by an eventfd write rather than a futex wake; 2 to stop
+ *                   the batch at its first request that fails (-4095..-1): the later ones do
+ *                   not run, and their result slots keep what they held
  *       4100  int   count: the requests in the batch (1..63)
  *       4104  56-byte requests {long nr; long args[6]}
  *       7632  8-byte raw results
@@ -139,8 +141,9 @@ trampoline:
 /*
  * void server(char *mailbox, int eventfd): forever, wait until the request word differs from the
  * number of the last batch taken, store that number in the taken word, run the batch's requests
- * in order (results into the mailbox), store the number in the answered word and the answer
- * word, and tell the JVM: write 1 to the eventfd if the batch asks for it, else futex-wake the
+ * in order (results into the mailbox; up to the first that fails, if the batch asks), store the
+ * number in the answered word and the answer word, and tell the JVM: write 1 to the eventfd if
+ * the batch asks for it, else futex-wake the
  * answer word (shared, as the kernel's own wake of that word at exit).
  *
  * The store to the taken word is the commit point. A child killed before it never ran any of the
@@ -190,12 +193,15 @@ server:
         addq    $16, %rsp
         movq    %rax, 7632(%rbx,%r13,8)
         incl    %r13d
-        jmp     .Lserver_run
+        cmpq    $-4095, %rax
+        jb      .Lserver_run            /* not -errno (unsigned below -4095): the next request */
+        testl   $2, 4096(%rbx)
+        jz      .Lserver_run            /* failed, but the batch runs on */
 .Lserver_answered:
         movl    %ebp, 16(%rbx)          /* answered */
         movl    %ebp, (%rbx)            /* the answer word */
-        cmpl    $0, 4096(%rbx)
-        jne     .Lserver_notify
+        testl   $1, 4096(%rbx)
+        jnz     .Lserver_notify
         movl    $202, %eax              /* futex(&answer, FUTEX_WAKE, 1): shared */
         movq    %rbx, %rdi
         movl    $1, %esi

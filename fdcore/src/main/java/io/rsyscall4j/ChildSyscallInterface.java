@@ -77,7 +77,7 @@ final class ChildSyscallInterface implements ChildTransport {
         lock.lock();
         try {
             encode(0, nr, args);
-            roundTrip(1);
+            roundTrip(1, false);
             raw = mailbox.result(0);
         } finally {
             unlockAndReport();
@@ -90,6 +90,15 @@ final class ChildSyscallInterface implements ChildTransport {
 
     @Override
     public long[] pipeline(List<SyscallRequest> requests) throws SyscallException {
+        return pipeline(requests, false);
+    }
+
+    @Override
+    public long[] pipelineUntilError(List<SyscallRequest> requests) throws SyscallException {
+        return pipeline(requests, true);
+    }
+
+    private long[] pipeline(List<SyscallRequest> requests, boolean stopAtError) throws SyscallException {
         long[] results = new long[requests.size()];
         lock.lock();
         try {
@@ -99,9 +108,14 @@ final class ChildSyscallInterface implements ChildTransport {
                     SyscallRequest r = requests.get(from + i);
                     encode(i, r.nr(), r.args());
                 }
-                roundTrip(n);
+                roundTrip(n, stopAtError);
+                boolean failed = false;
                 for (int i = 0; i < n; i++) {
                     results[from + i] = mailbox.result(i);
+                    failed |= results[from + i] < 0 && results[from + i] >= -4095;
+                }
+                if (failed && stopAtError) {
+                    break;
                 }
             }
         } finally {
@@ -121,7 +135,7 @@ final class ChildSyscallInterface implements ChildTransport {
             for (int i = 0; i < requests.size(); i++) {
                 encode(i, requests.get(i).nr(), requests.get(i).args());
             }
-            send(requests.size(), false, false);
+            send(requests.size(), false, false, false);
             requestsSent.addAndGet(requests.size());
             gone = "it was left running requests whose answers are not read";
         } finally {
@@ -151,9 +165,9 @@ final class ChildSyscallInterface implements ChildTransport {
     }
 
     /** Sends the first {@code n} encoded requests and waits for their answers. */
-    private void roundTrip(int n) throws SyscallException {
+    private void roundTrip(int n, boolean stopAtError) throws SyscallException {
         boolean parks = mailbox.parks();
-        int seq = send(n, parks, true);
+        int seq = send(n, parks, true, stopAtError);
         requestsSent.addAndGet(n);
         boolean exec = false;
         for (int i = 0; i < n; i++) {
@@ -186,9 +200,10 @@ final class ChildSyscallInterface implements ChildTransport {
 
     /**
      * Posts the first {@code n} encoded requests; returns the batch's number. {@code awaited}:
-     * the caller waits for the answer next ({@link Mailbox#postForAwait}).
+     * the caller waits for the answer next ({@link Mailbox#postForAwait}); {@code stopAtError}
+     * only then.
      */
-    private int send(int n, boolean notify, boolean awaited) throws SyscallException {
+    private int send(int n, boolean notify, boolean awaited, boolean stopAtError) throws SyscallException {
         // On another host the check costs a round trip, and the wait sees a child gone as well.
         if (gone == null && ChildTransport.inJvm(local)) {
             try {
@@ -203,7 +218,7 @@ final class ChildSyscallInterface implements ChildTransport {
             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + " is gone: " + gone);
         }
         try {
-            return awaited ? mailbox.postForAwait(n, notify) : mailbox.post(n, notify);
+            return awaited ? mailbox.postForAwait(n, notify, stopAtError) : mailbox.post(n, notify);
         } catch (SyscallException | RuntimeException e) {
             gone = "posting failed: " + e.getMessage();
             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid + ": " + gone, e);

@@ -46,6 +46,13 @@ interface ChildTransport extends SyscallInterface {
     long[] pipeline(List<SyscallRequest> requests) throws SyscallException;
 
     /**
+     * {@link #pipeline}, but the child stops at the first request that fails: those after it do
+     * not run, and their results are not meaningful. So a batch can end with a request (an
+     * {@code execve}) that must run only if all before it succeeded.
+     */
+    long[] pipelineUntilError(List<SyscallRequest> requests) throws SyscallException;
+
+    /**
      * Sends {@code requests} (one batch) and gives the connection up to them: their answers are
      * never read, and every later call fails to send. For a child left running requests that block
      * until something happens ({@link JvmDeathGuard}'s guardian).

@@ -138,19 +138,20 @@ final class Mailbox {
      * @param notify whether the server is to write the eventfd rather than wake the answer word
      */
     int post(int n, boolean notify) throws SyscallException {
-        return post(n, notify, false);
+        return post(n, notify, false, false);
     }
 
     /**
      * {@link #post} of a batch whose answer {@link #await} is to wait for: on another host the
-     * wake goes out with the first wait.
+     * wake goes out with the first wait. With {@code stopAtError} the server runs the batch up to
+     * its first request that fails, and no further: the later slots' results are left as they were.
      */
-    int postForAwait(int n, boolean notify) throws SyscallException {
-        return post(n, notify, remote != null);
+    int postForAwait(int n, boolean notify, boolean stopAtError) throws SyscallException {
+        return post(n, notify, stopAtError, remote != null);
     }
 
-    private int post(int n, boolean notify, boolean deferWake) throws SyscallException {
-        INT_LE.set(batch, 0, notify ? 1 : 0);
+    private int post(int n, boolean notify, boolean stopAtError, boolean deferWake) throws SyscallException {
+        INT_LE.set(batch, 0, (notify ? 1 : 0) | (stopAtError ? 2 : 0));
         INT_LE.set(batch, 4, n);
         local.writeMemory(base + NOTIFY, batch, 0, 8 + n * REQUEST_SIZE);
         before = posted;

@@ -75,6 +75,33 @@ class MailboxTest {
 
     @ParameterizedTest
     @MethodSource("providers")
+    void aPipelineUntilErrorStopsAtItsFirstFailure(SyscallInterface local) throws Exception {
+        ClonedChild child = Spawner.cloneLocal(local, false);
+        int fd = (int) child.sysif().syscall(Sys.EVENTFD2, 0, 0);
+        // close(-1) fails: the close of fd after it must not run, in this batch and the next round.
+        List<SyscallRequest> calls = new java.util.ArrayList<>(List.of(SyscallRequest.of(Sys.GETPID),
+                SyscallRequest.of(Sys.CLOSE, -1), SyscallRequest.of(Sys.CLOSE, fd)));
+        long[] results = child.sysif().pipelineUntilError(calls);
+        assertEquals(child.pid(), results[0]);
+        assertEquals(-9, results[1], "EBADF");
+        assertEquals(0, child.sysif().syscall(Sys.FCNTL, fd, Linux.F_GETFD), "fd is still open");
+        for (int i = 0; i < ChildSyscallInterface.MAX_PIPELINE; i++) {
+            calls.add(0, SyscallRequest.of(Sys.GETPID));
+        }
+        results = child.sysif().pipelineUntilError(calls);
+        assertEquals(-9, results[ChildSyscallInterface.MAX_PIPELINE + 1], "EBADF, in the second round");
+        assertEquals(0, child.sysif().syscall(Sys.FCNTL, fd, Linux.F_GETFD), "fd is still open");
+        // The same requests without the stop: the close of fd runs.
+        child.sysif().pipeline(calls);
+        io.rsyscall4j.api.ErrnoException closed = org.junit.jupiter.api.Assertions.assertThrows(
+                io.rsyscall4j.api.ErrnoException.class, () -> child.sysif().syscall(Sys.FCNTL, fd, Linux.F_GETFD));
+        assertEquals("EBADF", closed.errnoName(), "without the stop, fd was closed");
+        child.kill(Linux.SIGKILL);
+        assertEquals(128 + 9, child.waitFor());
+    }
+
+    @ParameterizedTest
+    @MethodSource("providers")
     void aPipelineTheChildTookIsAnsweredInOrderAndItsExitIsAHangup(SyscallInterface local) throws Exception {
         ClonedChild child = Spawner.cloneLocal(local, true);
         List<SyscallRequest> many = new java.util.ArrayList<>();
