@@ -300,13 +300,16 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      *     blocked again) and can be used further
      */
     public ChildProcess exec(String path, List<String> argv, Map<String, String> env) throws IOException {
-        return exec(path, argv, env, ChildProcess.Pipes.NONE);
+        return exec(path, argv, env, ChildProcess.Pipes.NONE, null);
     }
 
-    /** {@link #exec(String, List, Map)}, the program's streams being the JVM's ends of {@code pipes}. */
-    ChildProcess exec(String path, List<String> argv, Map<String, String> env, ChildProcess.Pipes pipes)
-            throws IOException {
-        return exec(ExecArgs.of(path, argv, env), pipes);
+    /**
+     * {@link #exec(String, List, Map)}, the program's streams being the JVM's ends of {@code pipes},
+     * and {@code placement} (or null) putting its fds at their numbers just before.
+     */
+    ChildProcess exec(String path, List<String> argv, Map<String, String> env, ChildProcess.Pipes pipes,
+            FdPlacement.Plan placement) throws IOException {
+        return exec(ExecArgs.of(path, argv, env), pipes, placement);
     }
 
     /**
@@ -319,11 +322,11 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
      * @throws ErrnoException as {@link #exec(String, List, Map)}; its subject is the path as UTF-8
      */
     public ChildProcess exec(byte[] path, List<byte[]> argv, List<byte[]> env) throws IOException {
-        return exec(ExecArgs.ofBytes(path, argv, env), ChildProcess.Pipes.NONE);
+        return exec(ExecArgs.ofBytes(path, argv, env), ChildProcess.Pipes.NONE, null);
     }
 
     /** The exec of {@code a}, the program's streams being the JVM's ends of {@code pipes}. */
-    private ChildProcess exec(ExecArgs a, ChildProcess.Pipes pipes) throws IOException {
+    private ChildProcess exec(ExecArgs a, ChildProcess.Pipes pipes, FdPlacement.Plan placement) throws IOException {
         List<byte[]> candidates = a.candidates();
         lifecycle.lock();
         try {
@@ -335,8 +338,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             }
             ExecImage image = ExecImage.build(connection.local(), candidates, a.args(), a.envp());
             try {
-                ExecPreparation.run(connection, pid(), fdTable().trackedNumbers(), image);
-                return execImage(a.path(), a.argv(), image, pipes);
+                return execImage(a.path(), a.argv(), image, pipes, fdTable().trackedNumbers(), placement);
             } finally {
                 image.free();
             }
@@ -345,15 +347,20 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         }
     }
 
-    private ChildProcess execImage(String path, List<String> argv, ExecImage image, ChildProcess.Pipes pipes)
-            throws IOException {
+    /** The preparation and the first candidate's execve ({@link ExecPreparation}), then the other candidates'. */
+    private ChildProcess execImage(String path, List<String> argv, ExecImage image, ChildProcess.Pipes pipes,
+            int[] owned, FdPlacement.Plan placement) throws IOException {
         state.set(State.EXECING);
         setManipulatingFdTable(true);
         ErrnoException failure = null;
         ErrnoException denied = null;
         try {
+            long first = ExecPreparation.run(connection, pid(), owned, placement, image); // execs candidate 0
             for (int i = 0; i < image.candidates(); i++) {
                 try {
+                    if (i == 0) {
+                        throw new ErrnoException(Sys.EXECVE, (int) -first, null);
+                    }
                     connection.syscall(Sys.EXECVE, image.candidate(i), image.argv(), image.envp());
                     throw new IllegalStateException("execve returned success in child task " + pid());
                 } catch (ErrnoException e) {
@@ -375,6 +382,11 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             state.set(State.EXECED);
             leaveForGood();
             return new ChildProcess(process, argv, parent, pipes);
+        } catch (ExecPreparation.Failed f) {
+            // Nothing was exec'd: the child is intact, its signals blocked again.
+            state.set(State.ALIVE);
+            setManipulatingFdTable(false);
+            throw f.errno();
         } catch (SyscallException | RuntimeException e) {
             // Not sent (the child was gone) or broken: the child is of no further use.
             if (state.compareAndSet(State.EXECING, State.DEAD)) {

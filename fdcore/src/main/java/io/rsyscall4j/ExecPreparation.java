@@ -8,6 +8,7 @@ import static io.rsyscall4j.api.Linux.SIG_SETMASK;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -18,22 +19,51 @@ final class ExecPreparation {
 
     private ExecPreparation() {}
 
+    /** A request before the execve failed: nothing was exec'd, and every signal is blocked again. */
+    static final class Failed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Failed(ErrnoException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        ErrnoException errno() {
+            return (ErrnoException) getCause();
+        }
+    }
+
     /**
-     * Everything before the {@code execve}, in one round trip: marks every fd of the (now private)
-     * table close-on-exec except 0, 1, 2 and {@code owned}, the numbers the task's handles own
-     * (whose flag is left as the caller set it), with {@code close_range(CLOSE_RANGE_CLOEXEC)}
-     * over each gap; then sets each signal that is caught, or ignored where the JVM's process
-     * does not ignore it, back to its default disposition ({@link ChildSignals}), and unblocks
-     * every signal. The JVM's handlers, which this child inherited a copy of, must not run in it
-     * once signals are let in (a handler would run JVM code in the child, in the JVM's memory),
-     * and the program should start with the signals a {@code ProcessBuilder} program gets. If
-     * any of it fails, every signal is blocked again (the fds marked and the dispositions reset
-     * stay so: harmless to a child task, which runs no handler, and the next exec marks again).
+     * Everything before the {@code execve}, and the {@code execve} of the image's first
+     * candidate, in one round trip (the child stops at the first request that fails, so the
+     * execve runs only if all before it succeeded): puts the program's fds at their numbers if a
+     * {@code placement} says so; marks every fd of the (now private) table close-on-exec except 0,
+     * 1, 2 and {@code owned}, the numbers the task's handles own (whose flag is left as the caller
+     * set it), with {@code close_range(CLOSE_RANGE_CLOEXEC)} over each gap; sets each signal that
+     * is caught, or ignored where the JVM's process does not ignore it, back to its default
+     * disposition ({@link ChildSignals}), and unblocks every signal. The JVM's handlers, which
+     * this child inherited a copy of, must not run in it once signals are let in (a handler would
+     * run JVM code in the child, in the JVM's memory), and the program should start with the
+     * signals a {@code ProcessBuilder} program gets. If a request before the execve fails, every
+     * signal is blocked again (the fds marked and the dispositions reset stay so: harmless to a
+     * child task, which runs no handler, and the next exec marks again), and it is named (by the
+     * fd number it was to put, for the placement).
+     *
+     * @return the execve's -errno: it failed (signals are unblocked; the caller tries the next
+     *     candidate or blocks them again)
+     * @throws Failed a request before the execve failed
+     * @throws io.rsyscall4j.api.SyscallHangup the child stopped answering: the exec succeeded (or
+     *     the child died meanwhile)
      */
-    static void run(ChildTransport connection, int pid, int[] owned, ExecImage image) throws IOException {
+    static long run(ChildTransport connection, int pid, int[] owned, FdPlacement.Plan placement, ExecImage image)
+            throws IOException, Failed {
         List<SyscallRequest> calls = new ArrayList<>();
+        int[] keep = owned;
+        if (placement != null) {
+            calls.addAll(placement.calls());
+            keep = placement.kept(owned);
+        }
         long next = 0;
-        for (long n : kept(owned)) {
+        for (long n : kept(keep)) {
             if (n > next) {
                 calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
             }
@@ -47,15 +77,27 @@ final class ExecPreparation {
             }
         }
         calls.add(SyscallRequest.of(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.emptySigset(), 0, 8));
-        long[] results = connection.pipeline(calls);
-        for (int i = 0; i < results.length; i++) {
+        int exec = calls.size();
+        calls.add(SyscallRequest.of(Sys.EXECVE, image.candidate(0), image.argv(), image.envp()));
+        long[] results = connection.pipelineUntilError(calls);
+        Reference.reachabilityFence(placement); // its handles keep the copies open until now
+        for (int i = 0; i < exec; i++) {
             if (results[i] < 0 && results[i] >= -4095) {
                 SyscallRequest r = calls.get(i);
                 connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
-                String subject = r.nr() == Sys.CLOSE_RANGE ? r.arg(0) + ".." + r.arg(1) : "signal " + r.arg(0);
-                throw new ErrnoException(r.nr(), (int) -results[i], subject);
+                String subject = switch (r.nr()) {
+                    case CLOSE_RANGE -> r.arg(0) + ".." + r.arg(1);
+                    case RT_SIGACTION -> "signal " + r.arg(0);
+                    case DUP3 -> "fd " + r.arg(1) + " (from " + r.arg(0) + ")";
+                    default -> "fd " + r.arg(0);
+                };
+                throw new Failed(new ErrnoException(r.nr(), (int) -results[i], subject));
             }
         }
+        if (results[exec] >= 0) {
+            throw new IllegalStateException("execve returned success in child task " + pid);
+        }
+        return results[exec];
     }
 
     /** {@code owned} with 0, 1, 2 added, ascending: an exec'd program expects its stdio at those numbers. */

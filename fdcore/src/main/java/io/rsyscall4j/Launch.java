@@ -77,9 +77,16 @@ final class Launch {
             ChildTask child = Cloning.child(parent, false, c.namespaces()); // it execs at once
             ChildProcess process;
             try {
-                placeFds(child, requests, errToOut);
+                // The fds go in place with the exec's preparation, in one round trip, unless a
+                // step before the exec may use the child's table or its limit on fd numbers.
+                FdPlacement.Plan plan = c.beforeExec.isEmpty() && !c.rlimits.containsKey(Rlimit.NOFILE)
+                        ? FdPlacement.plan(child, requests, errToOut) : null;
+                if (plan == null) {
+                    placeFds(child, requests, errToOut);
+                }
                 setUp(parent, child, c);
-                process = child.exec(argv.get(0), argv, env, new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]));
+                process = child.exec(argv.get(0), argv, env, new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]),
+                        plan);
             } catch (IOException | RuntimeException | Error e) {
                 if (child.state() == ChildTask.State.ALIVE) {
                     try {

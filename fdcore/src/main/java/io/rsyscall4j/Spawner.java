@@ -47,6 +47,11 @@ final class Spawner {
     /** How long a clone that hung up waits for a child it may have made to take its exit request. */
     static final long ORPHAN_EXIT_NANOS = 200_000_000L;
     private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
+    /**
+     * {@code keepBelow} for a child that execs at once: its copy of the JVM's end of the
+     * connection (close-on-exec) is left for the exec to close, which saves a round trip.
+     */
+    static final int EXECS_AT_ONCE = -1;
     /** The parent of every child the JVM clones itself, as its trampoline checks. */
     private static final int JVM_PID = (int) ProcessHandle.current().pid();
 
@@ -75,7 +80,7 @@ final class Spawner {
      * child without {@code FILES} or namespaces) gives the child a table sized to what it keeps:
      * it is cloned sharing the JVM's table, then copies only the fds below {@code keepBelow} and
      * its connection ({@code close_range} with {@code CLOSE_RANGE_UNSHARE}), where a plain clone
-     * would copy a table as large as the JVM's.
+     * would copy a table as large as the JVM's; {@link #EXECS_AT_ONCE} for a child that execs.
      */
     static ClonedChild cloneLocal(SyscallInterface local, boolean files, long namespaces, int keepBelow)
             throws SyscallException {
@@ -107,6 +112,8 @@ final class Spawner {
                 if (efd.jvm() < below) {
                     closeAll(child.sysif(), efd.jvm());
                 }
+            } else if (!files && keepBelow == EXECS_AT_ONCE) {
+                local.syscall(Sys.CLOSE, efd.server());
             } else if (!files) {
                 separateCopies(local, child, efd);
             }

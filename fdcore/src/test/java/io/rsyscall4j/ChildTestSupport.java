@@ -35,6 +35,17 @@ final class ChildTestSupport {
         throw new AssertionError("expected the ffm and jna providers on the test path, found " + all);
     }
 
+    /** The full path of {@code program} as the JVM's {@code PATH} finds it. */
+    static String onPath(String program) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isExecutable(p)) {
+                return p.toAbsolutePath().toString();
+            }
+        }
+        throw new AssertionError(program + " is not on PATH");
+    }
+
     /**
      * Fd number -> link target, as /proc/{pid}/fd shows the table of that process, less the
      * listing's own directory fds (the JDK opens the directory and dups it, at whatever numbers

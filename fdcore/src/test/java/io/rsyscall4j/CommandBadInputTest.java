@@ -80,6 +80,18 @@ class CommandBadInputTest {
     }
 
     @BothProviders
+    void anFdNumberBeyondTheLimitIsNamed(String provider) throws Exception {
+        // Put in place in the round trip before the exec, whose failure must stop the exec: the
+        // program by its full path, so that the exec would succeed.
+        FileDescriptor in = Rsyscall.local(provider).stdin();
+        Command c = touch().inheritIO().fd(1 << 30, in);
+        c.command().set(0, ChildTestSupport.onPath("touch"));
+        ErrnoException e = refused(ErrnoException.class, () -> c.start(Rsyscall.local(provider)), "fd " + (1 << 30),
+                "EBADF");
+        assertEquals("EBADF", e.errnoName());
+    }
+
+    @BothProviders
     void aMissingInputFileOrBadRedirectIsNamedAndClosesWhatWasOpened(String provider) throws Exception {
         Path missing = dir.resolve("no-input");
         refused(ErrnoException.class, () -> touch().redirectOutput(Redirect.DISCARD)
