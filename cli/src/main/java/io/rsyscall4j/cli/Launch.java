@@ -41,10 +41,6 @@ final class Launch {
      * host, where the program dies with the ssh session).
      */
     record Started(ChildProcess program, JvmDeathGuard guard) {
-        /**
-         * Waits for the program to end; returns its status (128 + signal if killed). Not
-         * interruptible: the launcher lives as long as its program (signals go to the program).
-         */
         /** Ends the guard, if there is one. */
         void closeGuard() throws IOException {
             if (guard != null) {
@@ -52,6 +48,10 @@ final class Launch {
             }
         }
 
+        /**
+         * Waits for the program to end; returns its status (128 + signal if killed). Not
+         * interruptible: the launcher lives as long as its program (signals go to the program).
+         */
         int waitFor() throws IOException {
             boolean interrupted = false;
             try {
