@@ -17,6 +17,7 @@ import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -115,6 +116,9 @@ final class Launch {
         tr.event("child task %d cloned (a copy of the JVM's fd table)", child.pid());
         boolean execed = false;
         JvmDeathGuard guard = null;
+        // The child's handles of the placed fds: a dropped one could be collected, and its fd
+        // closed or marked close-on-exec, before the exec.
+        List<FileDescriptor> placed = new ArrayList<>();
         try {
             Map<FileDescriptor, FileDescriptor> inherited = new IdentityHashMap<>();
             for (Placement p : placements) {
@@ -124,7 +128,7 @@ final class Launch {
                     inherited.put(p.source(), source);
                 }
                 int from = source.number();
-                source.dup2(target(child, p.number()));
+                placed.add(source.dup2(target(child, p.number())));
                 tr.event("child %d: fd %d -> fd %d (%s), close-on-exec cleared", child.pid(), from, p.number(),
                         RawText.show(p.what()));
             }
@@ -147,6 +151,7 @@ final class Launch {
                     fdList(placements));
             return new Started(program, guard);
         } finally {
+            Reference.reachabilityFence(placed);
             if (!execed) {
                 if (guard != null) {
                     guard.close();
