@@ -108,11 +108,18 @@ class ChildTaskTest {
 
     @BothProviders
     void nestedChildrenExitInnermostFirst(String provider) throws Exception {
-        Task local = Rsyscall.local(provider);
+        nestedChainExitsInnermostFirst(Rsyscall.local(provider), 5);
+    }
+
+    /**
+     * Clones a chain {@code depth} deep below {@code root}, with and without {@link CloneFlag#FILES}
+     * in turn, each child's parent its predecessor; then exits them innermost first, each gone at once.
+     */
+    static void nestedChainExitsInnermostFirst(Task root, int depth) throws Exception {
         List<ChildTask> chain = new ArrayList<>();
-        Task parent = local;
-        for (int depth = 0; depth < 5; depth++) {
-            ChildTask child = parent.clone(depth % 2 == 0 ? new CloneFlag[0] : new CloneFlag[] {CloneFlag.FILES});
+        Task parent = root;
+        for (int d = 0; d < depth; d++) {
+            ChildTask child = parent.clone(d % 2 == 0 ? new CloneFlag[0] : new CloneFlag[] {CloneFlag.FILES});
             assertEquals(parent.pid(), child.sysif().syscall(Sys.GETPPID));
             chain.add(child);
             parent = child;

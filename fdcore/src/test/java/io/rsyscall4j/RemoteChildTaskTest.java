@@ -70,18 +70,7 @@ class RemoteChildTaskTest {
     @BothProviders
     void nestedChildrenOfARemoteTaskExitInnermostFirst(String provider) throws Exception {
         try (RemoteTask remote = sshd.ssh().connect(Rsyscall.local(provider))) {
-            List<ChildTask> chain = new ArrayList<>();
-            Task parent = remote;
-            for (int depth = 0; depth < 4; depth++) {
-                ChildTask child = parent.clone(depth % 2 == 0 ? new CloneFlag[0] : new CloneFlag[] {CloneFlag.FILES});
-                assertEquals(parent.pid(), child.sysif().syscall(Sys.GETPPID));
-                chain.add(child);
-                parent = child;
-            }
-            for (int i = chain.size() - 1; i >= 0; i--) {
-                chain.get(i).exit(0);
-                assertTrue(ProcessHandle.of(chain.get(i).pid()).isEmpty());
-            }
+            ChildTaskTest.nestedChainExitsInnermostFirst(remote, 4);
         }
     }
 
