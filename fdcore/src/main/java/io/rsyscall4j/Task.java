@@ -330,57 +330,13 @@ public non-sealed class Task extends FileDescriptorTask {
         return handles;
     }
 
-    /** One fd-creating syscall (or setup of several), returning what it made. */
-    @FunctionalInterface
-    interface FdCall<T> {
-        T run() throws IOException;
-    }
-
-    /** How many collections {@link #creatingFds} has made: threads short of fds at once share one. */
-    private static long exhaustionGcs;
-    private static final Object EXHAUSTION_GC = new Object();
-
     /**
-     * Runs {@code call}, an fd-creating syscall of this task: the one place for what every such
-     * call does when the table or the system is out of fds. On {@code EMFILE} or {@code ENFILE}
-     * the fds of handles already dropped are freed — one {@code System.gc()} (shared by the
-     * threads that ran short meanwhile) and one {@link #runFdTableGc()} of this task's table — and
-     * the call is tried once more; its second failure is thrown. So a program that only drops
-     * handles never sees {@code EMFILE} because of its garbage. ({@code ENFILE} is the whole
-     * system's: the other tables' garbage is closed by the background reaper after the same
-     * collection, maybe not before the retry.) {@code call} must leave nothing behind when it
-     * fails.
+     * Runs {@code call}, an fd-creating syscall of this task, retrying it once after freeing the
+     * fds of dropped handles if it fails with {@code EMFILE} or {@code ENFILE} ({@link FdShortage}).
+     * {@code call} must leave nothing behind when it fails.
      */
-    final <T> T creatingFds(FdCall<T> call) throws IOException {
-        try {
-            return call.run();
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE) {
-                throw e;
-            }
-            long seen;
-            synchronized (EXHAUSTION_GC) {
-                seen = exhaustionGcs;
-            }
-            freeGarbageFds(seen);
-            try {
-                return call.run();
-            } catch (ErrnoException again) {
-                again.addSuppressed(e);
-                throw again;
-            }
-        }
-    }
-
-    /** Collects unreachable handles (unless another thread has since {@code seen}) and closes this table's. */
-    private void freeGarbageFds(long seen) throws IOException {
-        synchronized (EXHAUSTION_GC) {
-            if (exhaustionGcs == seen) {
-                System.gc();
-                exhaustionGcs++;
-            }
-        }
-        runFdTableGc();
+    final <T> T creatingFds(FdShortage.FdCall<T> call) throws IOException {
+        return FdShortage.retrying(this, call);
     }
 
     /**
