@@ -7,8 +7,6 @@ import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,22 +43,15 @@ import java.util.TreeMap;
  * <p>Not thread-safe: a builder, like {@code ProcessBuilder}; each {@code start()} is independent.
  */
 public final class Command {
-    // Launch reads the package-private fields.
     private List<String> command;
     private Map<String, String> environment;
     private Path directory;
     private final Redirect[] redirects = {Redirect.PIPE, Redirect.PIPE, Redirect.PIPE};
     private boolean redirectErrorStream;
+    /** Read by {@link Launch}: the fds given with {@link #fd}, by number. */
     final TreeMap<Integer, FileDescriptor> fds = new TreeMap<>();
-    Integer umask;
-    boolean newSession;
-    final EnumMap<Rlimit, long[]> rlimits = new EnumMap<>(Rlimit.class);
-    final EnumSet<CloneFlag> namespaces = EnumSet.noneOf(CloneFlag.class);
-    String hostname;
-    long[] ids;
-    boolean noNewPrivs;
-    boolean dropCapabilities;
-    final List<Setup> beforeExec = new ArrayList<>();
+    /** Read by {@link Launch}: everything else done in the child before the exec. */
+    final ProcessSetup setup = new ProcessSetup();
 
     /** A step run on the child task before it execs the program ({@link #beforeExec}). */
     @FunctionalInterface
@@ -237,10 +228,7 @@ public final class Command {
 
     /** Sets the program's file mode creation mask ({@code umask(2)}), e.g. {@code 077}. */
     public Command umask(int mask) {
-        if ((mask & ~0777) != 0) {
-            throw new IllegalArgumentException("umask " + Integer.toOctalString(mask) + " has bits beyond 0777");
-        }
-        this.umask = mask;
+        setup.umask(mask);
         return this;
     }
 
@@ -249,14 +237,14 @@ public final class Command {
      * controlling terminal: signals sent to the JVM's terminal's foreground group do not reach it.
      */
     public Command newSession() {
-        this.newSession = true;
+        setup.newSession = true;
         return this;
     }
 
     /** Sets the program's limit on {@code resource} ({@code prlimit(2)}; {@link Rlimit#INFINITY} for none). */
     public Command rlimit(Rlimit resource, long soft, long hard) {
         Objects.requireNonNull(resource, "resource");
-        rlimits.put(resource, new long[] {soft, hard});
+        setup.rlimits.put(resource, new long[] {soft, hard});
         return this;
     }
 
@@ -270,12 +258,7 @@ public final class Command {
      * @throws IllegalArgumentException {@link CloneFlag#FILES}, which is not a namespace
      */
     public Command unshare(CloneFlag... kinds) {
-        for (CloneFlag f : kinds) {
-            if (!Objects.requireNonNull(f, "namespace").isNamespace()) {
-                throw new IllegalArgumentException(f + " is not a namespace: a program gets its own fd table anyway");
-            }
-        }
-        namespaces.addAll(Arrays.asList(kinds));
+        setup.unshare(kinds);
         return this;
     }
 
@@ -284,7 +267,7 @@ public final class Command {
      * namespace ({@code unshare(CloneFlag.NEWUTS)}), or {@code start} refuses.
      */
     public Command hostname(String name) {
-        this.hostname = Objects.requireNonNull(name, "name");
+        setup.hostname = Objects.requireNonNull(name, "name");
         return this;
     }
 
@@ -297,22 +280,13 @@ public final class Command {
      * running as root starting a program as a service user, say).
      */
     public Command user(long uid, long gid, long... groups) {
-        long[] all = new long[2 + groups.length];
-        all[0] = uid;
-        all[1] = gid;
-        System.arraycopy(groups, 0, all, 2, groups.length);
-        for (long id : all) {
-            if (id < 0 || id > 0xFFFF_FFFEL) {
-                throw new IllegalArgumentException("id " + id + " is not a Linux uid or gid (0 to 4294967294)");
-            }
-        }
-        this.ids = all;
+        setup.user(uid, gid, groups);
         return this;
     }
 
     /** Sets {@code PR_SET_NO_NEW_PRIVS}: the program can gain no privileges through exec (setuid bits ignored). */
     public Command noNewPrivs() {
-        this.noNewPrivs = true;
+        setup.noNewPrivs = true;
         return this;
     }
 
@@ -322,7 +296,7 @@ public final class Command {
      * permitted and inheritable sets.
      */
     public Command dropCapabilities() {
-        this.dropCapabilities = true;
+        setup.dropCapabilities = true;
         return this;
     }
 
@@ -333,7 +307,7 @@ public final class Command {
      * start; an exception from one ends the child and propagates: nothing is started.
      */
     public Command beforeExec(Setup step) {
-        beforeExec.add(Objects.requireNonNull(step, "step"));
+        setup.beforeExec.add(Objects.requireNonNull(step, "step"));
         return this;
     }
 
@@ -389,10 +363,6 @@ public final class Command {
 
     Redirect redirect(int stream) {
         return redirects[stream];
-    }
-
-    CloneFlag[] namespaces() {
-        return namespaces.toArray(CloneFlag[]::new);
     }
 
     private static Redirect writable(Redirect destination) {

@@ -9,7 +9,6 @@ import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -50,7 +49,7 @@ final class Launch {
     private static Started launch(Command c, Task parent, boolean emptyStdin) throws IOException {
         List<String> argv = checkedArgv(c.argv());
         Map<String, String> env = checkedEnv(c.env());
-        checkSandbox(c);
+        c.setup.check();
         Map<Integer, FileDescriptor> given = c.fds;
         for (Map.Entry<Integer, FileDescriptor> e : given.entrySet()) {
             if (!e.getValue().isValid()) {
@@ -74,17 +73,16 @@ final class Launch {
                 }
             }
             requests.putAll(given);
-            ChildTask child = Cloning.child(parent, false, c.namespaces()); // it execs at once
+            ChildTask child = Cloning.child(parent, false, c.setup.namespaces()); // it execs at once
             ChildProcess process;
             try {
                 // The fds go in place with the exec's preparation, in one round trip, unless a
                 // step before the exec may use the child's table or its limit on fd numbers.
-                FdPlacement.Plan plan = c.beforeExec.isEmpty() && !c.rlimits.containsKey(Rlimit.NOFILE)
-                        ? FdPlacement.plan(child, requests, errToOut) : null;
+                FdPlacement.Plan plan = c.setup.touchesFdTable() ? null : FdPlacement.plan(child, requests, errToOut);
                 if (plan == null) {
                     placeFds(child, requests, errToOut);
                 }
-                setUp(parent, child, c);
+                c.setup.apply(parent, child, c.directory());
                 process = child.exec(argv.get(0), argv, env, new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]),
                         plan);
             } catch (IOException | RuntimeException | Error e) {
@@ -205,61 +203,6 @@ final class Launch {
             n = child.sysif().syscall(Sys.FCNTL, b.number(), F_DUPFD_CLOEXEC, floor);
         }
         return child.adopt(madeIn, "move fd", Integer.toString(fd.number()), (int) n)[0];
-    }
-
-    /** Refuses, before anything is made, a sandbox the namespaces asked for cannot give. */
-    private static void checkSandbox(Command c) {
-        if (c.hostname != null && !c.namespaces.contains(CloneFlag.NEWUTS)) {
-            throw new IllegalStateException("hostname " + c.hostname
-                    + " needs a UTS namespace of the program's own: add unshare(CloneFlag.NEWUTS)");
-        }
-        long[] ids = c.ids;
-        if (ids != null && ids.length > 2 && c.namespaces.contains(CloneFlag.NEWUSER)) {
-            throw new IllegalStateException("supplementary groups can't be set in a new user namespace:"
-                    + " the kernel denies setgroups(2) there unless the JVM writes the maps");
-        }
-    }
-
-    /** The child's set up, in {@link Command}'s order. */
-    private static void setUp(Task parent, ChildTask child, Command c) throws IOException {
-        long[] ids = c.ids;
-        if (c.namespaces.contains(CloneFlag.NEWUSER)) {
-            child.mapUser(ids != null ? ids[0] : parent.sysif().syscall(Sys.GETEUID),
-                    ids != null ? ids[1] : parent.sysif().syscall(Sys.GETEGID));
-        }
-        if (c.hostname != null) {
-            child.sethostname(c.hostname);
-        }
-        if (c.umask != null) {
-            child.sysif().syscall(Sys.UMASK, c.umask);
-        }
-        if (c.newSession) {
-            child.sysif().syscall(Sys.SETSID);
-        }
-        for (Map.Entry<Rlimit, long[]> e : c.rlimits.entrySet()) {
-            child.setrlimit(e.getKey(), e.getValue()[0], e.getValue()[1]);
-        }
-        for (Command.Setup step : c.beforeExec) {
-            step.setUp(child);
-        }
-        if (ids != null && !c.namespaces.contains(CloneFlag.NEWUSER)) {
-            if (c.dropCapabilities) {
-                Credentials.dropBoundingSet(child); // while it still may
-            }
-            child.setgroups(Arrays.copyOfRange(ids, 2, ids.length));
-            child.setresgid(ids[1], ids[1], ids[1]);
-            child.setresuid(ids[0], ids[0], ids[0]);
-        }
-        Path dir = c.directory();
-        if (dir != null) {
-            child.chdir(dir.toString());
-        }
-        if (c.noNewPrivs) {
-            child.noNewPrivs();
-        }
-        if (c.dropCapabilities) {
-            child.dropCapabilities();
-        }
     }
 
     private static List<String> checkedArgv(List<String> command) {
