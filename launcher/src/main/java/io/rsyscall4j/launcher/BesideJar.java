@@ -38,7 +38,7 @@ final class BesideJar {
             return List.of(); // classes from a directory: no manifest, no Class-Path
         }
         Path dir = jar.getParent();
-        TrustedFiles.check(dir);
+        TrustedFiles.checkWithAncestors(dir);
         TrustedFiles.check(jar);
         Path bundles = dir.resolve(DIR);
         if (!Files.exists(bundles, NOFOLLOW_LINKS)) {
@@ -60,7 +60,12 @@ final class BesideJar {
         return names;
     }
 
-    /** The jar this class was loaded from, or null if it came from a directory. */
+    /**
+     * The jar this class was loaded from, or null if it came from a directory: by its path as
+     * given to {@code java -jar} (made absolute) when that names the same file, since the JVM
+     * reports the code source by its real path, and the directories above the path as given
+     * matter too.
+     */
     private static Path launcherJar() {
         CodeSource source = BesideJar.class.getProtectionDomain().getCodeSource();
         if (source == null) {
@@ -72,7 +77,15 @@ final class BesideJar {
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new LaunchFailure("cannot tell where the launcher jar is: " + source.getLocation(), e);
         }
-        return Files.isRegularFile(path) ? path : null;
+        if (!Files.isRegularFile(path)) {
+            return null;
+        }
+        try {
+            Path given = Path.of(System.getProperty("java.class.path", "")).toAbsolutePath();
+            return Files.isSameFile(given, path) ? given : path;
+        } catch (IOException | IllegalArgumentException e) {
+            return path; // a class path of several entries, or one that names nothing
+        }
     }
 
     /** The entries of the {@code Class-Path} of {@code jar}'s manifest, as written. */

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bundle jars beside the launcher jar ({@code bundles/}, on the JVM's class path through the
  * jar's manifest): exec loads the rsyscall4j bundles from there and JNA from memory; a launcher
- * whose directory, {@code bundles/} or a jar in it another user could write, or that is not
- * root's or the user's, refuses to run with one line and runs nothing; the jar alone still runs
+ * whose directory, {@code bundles/}, a jar in it or a directory above them another user could
+ * write (a sticky one aside), or that is not root's or the user's, refuses to run with one line
+ * and runs nothing; the jar alone still runs
  * (the bundles from inside it). The script refuses an AOT cache under the same rule. Copies of
  * the built launcher in a private temporary directory; needs root (as CI runs) for {@code chown}.
  */
@@ -93,6 +94,52 @@ class BundlesBesideIT {
     }
 
     @Test
+    void aDirectoryAboveOthersCanWriteIsRefused() throws Exception {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertRefused("rsyscall4j: will not load code from " + launcher + ": " + tmp
+                + ", a directory above it, is writable by group or others without the sticky bit (mode 0777)");
+    }
+
+    @Test
+    void aDirectoryAboveOfAnotherUserIsRefused() throws Exception {
+        command("chown", NOBODY, tmp.toString());
+        assertRefused("rsyscall4j: will not load code from " + launcher + ": " + tmp
+                + ", a directory above it, is owned by uid " + NOBODY + ", neither root nor uid 0");
+    }
+
+    @Test
+    void aStickyDirectoryAboveOthersCanWriteIsAccepted() throws Exception {
+        command("chmod", "1777", tmp.toString());
+        Run.Result r = run(List.of(), "exec", "--", "echo", "ran");
+        assertEquals(0, r.status(), r::toString);
+        assertEquals("ran\n", r.out(), r::toString);
+    }
+
+    @Test
+    void aLinkToTheDirectoryRunsWhereNoOtherUserCanReplaceIt() throws Exception {
+        Path closed = Files.createDirectory(tmp.resolve("closed"));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path link = Files.createSymbolicLink(closed.resolve("link"), launcher);
+        Run.Result r = run(List.of(), link.resolve(jar.getFileName()), "exec", "--", "echo", "ran");
+        assertEquals(0, r.status(), r::toString);
+        assertEquals("ran\n", r.out(), r::toString);
+    }
+
+    @Test
+    void aLinkToTheDirectoryInADirectoryOthersCanWriteIsRefused() throws Exception {
+        Path open = Files.createDirectory(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path link = Files.createSymbolicLink(open.resolve("link"), launcher);
+        Path marker = tmp.resolve("marker");
+        Run.Result r = run(List.of(), link.resolve(jar.getFileName()), "exec", "--", "touch", marker.toString());
+        assertEquals(1, r.status(), r::toString);
+        assertEquals("rsyscall4j: will not load code from " + link + ": " + open
+                + ", a directory above it, is writable by group or others without the sticky bit (mode 0777)\n",
+                r.err(), r::toString);
+        assertFalse(Files.exists(marker), "nothing ran");
+    }
+
+    @Test
     void theJarAloneRunsTheBundlesInsideIt() throws Exception {
         command("rm", "-r", launcher.resolve("bundles").toString());
         Run.Result r = run(List.of(), "exec", "--", "echo", "ran");
@@ -118,6 +165,25 @@ class BundlesBesideIT {
         assertFalse(Files.exists(marker), "nothing ran");
     }
 
+    @Test
+    void theScriptRefusesAnAotCacheUnderADirectoryOthersCanWrite() throws Exception {
+        Path tree = tmp.resolve("tree");
+        Path target = Files.createDirectories(tree.resolve("launcher/target"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwxrwxr-x"));
+        Files.copy(PrivateCacheIT.script(), tree.resolve("rsyscall4j"));
+        Files.copy(jar, target.resolve("rsyscall4j.jar"));
+        Files.writeString(target.resolve("rsyscall4j.aot"), "not a cache: never mapped");
+        Path marker = tmp.resolve("marker");
+        Run.Result r = Run.command(List.of(tree.resolve("rsyscall4j").toString(), "exec", "--", "touch", marker.toString()),
+                Map.of("JAVA_HOME", System.getProperty("java.home")));
+        assertEquals(1, r.status(), r::toString);
+        assertEquals("rsyscall4j: will not load code from " + target + ": " + tree
+                + ", a directory above it, is writable by group or others without the sticky bit (mode 0775)\n",
+                r.err(), r::toString);
+        assertFalse(Files.exists(marker), "nothing ran");
+    }
+
     private void assertRefused(String line) throws Exception {
         Path marker = tmp.resolve("marker");
         Run.Result r = run(List.of(), "exec", "--", "touch", marker.toString());
@@ -128,6 +194,11 @@ class BundlesBesideIT {
 
     /** {@code java OPTIONS -jar COPY ARGS}. */
     private Run.Result run(List<String> options, String... args) throws Exception {
+        return run(options, jar, args);
+    }
+
+    /** {@code java OPTIONS -jar JAR ARGS}. */
+    private Run.Result run(List<String> options, Path jar, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Run.java()));
         command.addAll(Run.quietFelix());
         command.addAll(options);
