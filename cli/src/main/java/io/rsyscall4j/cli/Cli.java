@@ -1,5 +1,6 @@
 package io.rsyscall4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -58,7 +59,8 @@ final class Cli {
             err.flush();
             return f.status();
         }
-        err.println("rsyscall4j: " + Text.show(e.toString()));
+        // An I/O failure's message names the syscall and the errno; anything else is a bug to name by its class.
+        err.println("rsyscall4j: " + Text.show(e instanceof IOException ? e.getMessage() : e.toString()));
         err.flush();
         return 1;
     }
