@@ -172,7 +172,6 @@ final class Launch {
             throws IOException {
         Set<Integer> targets = new TreeSet<>();
         placements.forEach(p -> targets.add(p.number()));
-        int above = targets.stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
         Map<FileDescriptor, FileDescriptor> moved = new IdentityHashMap<>();
         List<Placement> out = new ArrayList<>();
         for (Placement p : placements) {
@@ -181,7 +180,7 @@ final class Launch {
                 source = p.source();
                 if (targets.contains(source.number())) {
                     try (Borrowed b = source.borrow(local)) {
-                        source = duplicate(local, b.number(), above);
+                        source = duplicateAvoiding(b.number(), targets, p);
                     }
                     temporaries.add(source);
                     tr.event("fd %d of the JVM copied to fd %d (its number is wanted by the program)",
@@ -192,6 +191,34 @@ final class Launch {
             out.add(new Placement(p.number(), source, p.what()));
         }
         return out;
+    }
+
+    /**
+     * A copy of the JVM's fd {@code fd} at the lowest free number that is not in {@code targets}
+     * (the copies that land on a target hold it only until a free one is found); {@code p} is the
+     * placement a failure names.
+     */
+    private FileDescriptor duplicateAvoiding(int fd, Set<Integer> targets, Placement p) throws IOException {
+        List<FileDescriptor> onTargets = new ArrayList<>();
+        try {
+            while (true) {
+                FileDescriptor copy;
+                try {
+                    copy = duplicate(local, fd, 0);
+                } catch (ErrnoException e) {
+                    throw new CommandFailure("--fd " + RawText.show(p.what()) + ": no fd number is free to move fd " + fd
+                            + " of the launcher out of the way of the numbers the program wants: " + e.getMessage(), 1, e);
+                }
+                if (!targets.contains(copy.number())) {
+                    return copy;
+                }
+                onTargets.add(copy);
+            }
+        } finally {
+            for (FileDescriptor held : onTargets) {
+                held.close();
+            }
+        }
     }
 
     /** The child's handle for fd {@code n}: its stdio handle for 0, 1, 2, else a new one for that number. */

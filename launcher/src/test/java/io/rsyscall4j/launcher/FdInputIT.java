@@ -63,6 +63,22 @@ class FdInputIT {
     }
 
     @Test
+    void theHighestFdIsGivenWhileTheLowOnesAreWantedToo() throws Exception {
+        // The launcher opens its files at its lowest free numbers, which fds 3 to 40 surely take
+        // some of: those are moved out of the way, where no number above the highest is left.
+        long highest = openFilesLimit() - 1;
+        List<String> args = new ArrayList<>(List.of("exec"));
+        for (int n = 3; n <= 40; n++) {
+            args.addAll(List.of("--fd", n + "=null"));
+        }
+        args.addAll(List.of("--fd", highest + "=file:/etc/hostname", "--", "sh", "-c",
+                "readlink /proc/$$/fd/" + highest + " /proc/$$/fd/40"));
+        Run.Result r = Run.launch(args.toArray(String[]::new));
+        assertEquals(0, r.status(), r::toString);
+        assertEquals("/etc/hostname\n/dev/null\n", r.out(), r::toString);
+    }
+
+    @Test
     void controlCharactersInAnArgumentAreEscapedSoTheMessageIsOneLine() throws Exception {
         assertOneLine(Run.launch("exec", "--fd", "3=file:/nonexistent/a\nb\u001b[31m", "--", "true"), 1,
                 "--fd 3=file:/nonexistent/a\\x0ab\\x1b[31m: ");
