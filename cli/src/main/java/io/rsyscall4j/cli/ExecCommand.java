@@ -139,15 +139,24 @@ final class ExecCommand implements Callable<Integer> {
                 if (activation.accept) {
                     return acceptMode(task, launch, requests, opened, signals, tr);
                 }
-                return runOnce(launch, requests, opened, signals, tr);
+                boolean relay = remote != null && !activation.inetd && requests.stream().noneMatch(r -> r.number() == 1);
+                try (RemoteOutput output = relay ? RemoteOutput.open(task) : null) {
+                    return runOnce(launch, requests, opened, signals, output, tr);
+                }
             }
         }
     }
 
-    /** Runs the program once with every fd asked for, and waits for it; returns its status. */
-    private int runOnce(Launch launch, List<FdRequest> requests, Opened opened, SignalForwarder signals, Trace tr)
-            throws IOException {
+    /**
+     * Runs the program once with every fd asked for, and waits for it; returns its status. With
+     * {@code output} (else null), its stdout is that pipe, copied to the launcher's until EOF first.
+     */
+    private int runOnce(Launch launch, List<FdRequest> requests, Opened opened, SignalForwarder signals,
+            RemoteOutput output, Trace tr) throws IOException {
         List<Launch.Placement> placements = new ArrayList<>();
+        if (output != null) {
+            placements.add(new Launch.Placement(1, output.programEnd(), "1=the launcher's stdout, through a pipe"));
+        }
         List<String> names = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             FdRequest r = requests.get(i);
@@ -170,6 +179,9 @@ final class ExecCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             started.closeGuard();
             throw e;
+        }
+        if (output != null) {
+            output.copyToStdout();
         }
         int status = started.waitFor();
         tr.event("pid %d ended with status %d", started.program().pid(), status);

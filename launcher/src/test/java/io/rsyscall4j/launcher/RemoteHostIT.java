@@ -72,6 +72,20 @@ class RemoteHostIT {
     }
 
     @Test
+    void withoutAnFd1TheProgramsOutputComesToTheLaunchersStdout() throws Exception {
+        Run.Result r = Run.launch(args("--", "sh", "-c", "echo first; seq 1 200000 | tail -n 1; ls -l /proc/$$/fd/0; exit 4"));
+        assertEquals(4, r.status(), r::toString);
+        List<String> lines = r.out().lines().toList();
+        assertEquals(List.of("first", "200000"), lines.subList(0, 2), r::toString);
+        assertTrue(lines.get(2).endsWith("/fd/0 -> /dev/null"), "stdin stays /dev/null: " + r);
+        Run.Result big = Run.launch(args("--", "seq", "1", "300000"));
+        assertEquals(0, big.status(), big::toString);
+        List<String> all = big.out().lines().toList();
+        assertEquals(300000, all.size(), "every line of a 2 MB output");
+        assertEquals("300000", all.get(all.size() - 1));
+    }
+
+    @Test
     void badInputIsOneMessageAndStatusTwoAndSshsFailuresAre255() throws Exception {
         Run.Result noHost = Run.launch("exec", "--ssh-option=-v", "--", "true");
         assertEquals(2, noHost.status(), noHost::toString);
