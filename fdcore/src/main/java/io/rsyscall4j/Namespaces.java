@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
@@ -217,22 +218,22 @@ final class Namespaces {
     /** Why the kernel may have refused to make the namespaces {@code flags} with error {@code errno}. */
     static String hint(long flags, int errno) {
         boolean user = (flags & Linux.CLONE_NEWUSER) != 0;
-        switch (errno) {
-            case 1: // EPERM
+        switch (Errno.name(errno)) {
+            case "EPERM":
                 return user
                         ? "user namespaces may be disabled here (sysctl kernel.unprivileged_userns_clone,"
                                 + " kernel.apparmor_restrict_unprivileged_userns), or this task is chrooted"
                         : "making these namespaces needs CAP_SYS_ADMIN: add CloneFlag.NEWUSER to make them"
                                 + " in a user namespace of the child's own";
-            case 22: // EINVAL
+            case "EINVAL":
                 return "the kernel does not support one of these namespaces, or refuses this combination"
                         + " (a process whose memory is shared cannot join or make some of them)";
-            case 28: // ENOSPC
+            case "ENOSPC":
                 return "the limit on namespaces of this kind was reached (sysctl user.max_*_namespaces;"
                         + " 0 disables the kind)";
-            case 12: // ENOMEM
+            case "ENOMEM":
                 return "too many nested pid namespaces, or the pid namespace's init has exited";
-            case 87: // EUSERS
+            case "EUSERS":
                 return "too many nested user namespaces";
             default:
                 return "see namespaces(7)";

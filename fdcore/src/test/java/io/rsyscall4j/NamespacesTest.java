@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
@@ -16,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * Namespaces of child tasks on the real kernel: made at the clone or by unshare, joined with
@@ -179,6 +181,19 @@ class NamespacesTest {
         assertTrue(noUid.getMessage().startsWith("setresuid(0, 0, 0): EPERM"), noUid.getMessage());
         nobody.exit(0);
         plain.exit(0);
+    }
+
+    /** Each refusal's hint is chosen by the errno's name, for clone and unshare alike. */
+    @Test
+    void eachRefusalHasItsOwnHint() {
+        long user = Linux.CLONE_NEWUSER;
+        assertTrue(Namespaces.hint(user, Errno.EPERM).contains("user namespaces may be disabled"));
+        assertTrue(Namespaces.hint(Linux.CLONE_NEWNET, Errno.EPERM).contains("CAP_SYS_ADMIN"));
+        assertTrue(Namespaces.hint(user, Errno.EINVAL).contains("does not support"));
+        assertTrue(Namespaces.hint(user, Errno.byName("ENOSPC")).contains("max_"));
+        assertTrue(Namespaces.hint(user, Errno.ENOMEM).contains("nested pid namespaces"));
+        assertTrue(Namespaces.hint(user, Errno.byName("EUSERS")).contains("nested user namespaces"));
+        assertEquals("see namespaces(7)", Namespaces.hint(user, Errno.EBADF));
     }
 
     static String children(long pid) throws Exception {
