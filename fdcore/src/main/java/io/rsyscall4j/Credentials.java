@@ -4,6 +4,7 @@ import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
@@ -19,22 +20,37 @@ final class Credentials {
     private Credentials() {}
 
     /**
-     * {@code setresuid(2)} or {@code setresgid(2)} ({@code nr}) in the child, keeping the memory it
-     * shares with the JVM dumpable if it was: the kernel clears that flag when the effective id
-     * changes.
+     * {@code setresuid(2)} or {@code setresgid(2)} ({@code nr}) in the child, in one round trip
+     * with what the change takes away and must be given back. The kernel clears the
+     * parent-death signal when the effective id changes ({@code prctl(2)},
+     * {@code PR_SET_PDEATHSIG}): it is set again at once, and the child's parent read before and
+     * after, so that a parent that died in between, whose death no signal will tell, is noticed
+     * and the child killed rather than left to outlive it. The kernel also marks the memory the
+     * child shares with the JVM (or with its remote root) not dumpable then: it is made dumpable
+     * again if it was.
+     *
+     * @throws SandboxException the kernel refused the change
+     * @throws SyscallHangup the child's parent died during the change: the child was killed
      */
     static void setIds(ConfinedTask t, Sys nr, long r, long e, long s) throws IOException {
         t.whileAlive(nr.syscallName(), () -> {
-            long dumpable = t.sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0);
-            try {
-                t.sysif().syscall(nr, r, e, s);
-            } catch (ErrnoException x) {
-                throw new SandboxException(nr, x.errno(), r + ", " + e + ", " + s,
-                        "changing ids needs CAP_SETUID/CAP_SETGID, and the ids mapped in the user namespace");
-            } finally {
-                if (dumpable == 1 && t.sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0) != 1) {
-                    t.sysif().syscall(Sys.PRCTL, Linux.PR_SET_DUMPABLE, 1, 0, 0, 0);
+            boolean dumpable = t.process().sysif().local().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
+            long[] results;
+            try (ChildBatch batch = new ChildBatch(t)) {
+                batch.add(null, Sys.GETPPID);
+                batch.add(x -> new SandboxException(nr, x.errno(), r + ", " + e + ", " + s,
+                        "changing ids needs CAP_SETUID/CAP_SETGID, and the ids mapped in the user namespace"), nr, r, e, s);
+                batch.add(null, Sys.PRCTL, Linux.PR_SET_PDEATHSIG, Linux.SIGKILL, 0, 0, 0);
+                batch.add(null, Sys.GETPPID);
+                if (dumpable) {
+                    batch.add(null, Sys.PRCTL, Linux.PR_SET_DUMPABLE, 1, 0, 0, 0);
                 }
+                results = batch.run();
+            }
+            if (results[3] != results[0]) {
+                t.process().kill(Linux.SIGKILL);
+                throw new SyscallHangup(nr.syscallName() + ": the parent of child task " + t.pid() + " (" + results[0]
+                        + ") died while its ids changed, unseen by the parent-death signal: the child was killed");
             }
             return null;
         });

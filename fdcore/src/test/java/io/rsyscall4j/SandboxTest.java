@@ -246,6 +246,35 @@ class SandboxTest {
         assertEquals(1, dumpable(local), "the JVM's memory stays dumpable");
     }
 
+    /**
+     * A child task whose ids changed still dies with its parent: the kernel clears the
+     * parent-death signal when the effective ids change, and the child sets it again. Its parent,
+     * a child task standing in for the JVM, is killed; the child ends. Needs CAP_SETUID and
+     * CAP_SETGID (root, as CI runs).
+     */
+    @BothProviders
+    void aChildWhoseIdsChangedStillDiesWithItsParent(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        ChildTask parent = local.clone();
+        ChildTask child = parent.clone();
+        child.setgroups();
+        child.setresgid(65534, 65534, 65534);
+        child.setresuid(65534, 65534, 65534);
+        child.dropCapabilities();
+        long page = ChildTestSupport.page(local.sysif());
+        try {
+            child.sysif().syscall(Sys.PRCTL, Linux.PR_GET_PDEATHSIG, page, 0, 0, 0);
+            assertEquals(Linux.SIGKILL, ChildTestSupport.getInt(local.sysif(), page), "the parent-death signal");
+        } catch (AssertionError e) {
+            child.process().kill(Linux.SIGKILL); // or it outlives this JVM, holding surefire's output open
+            throw e;
+        } finally {
+            ChildTestSupport.unmap(local.sysif(), page);
+        }
+        parent.process().kill(Linux.SIGKILL);
+        assertEquals(128 + Linux.SIGKILL, child.process().waitFor(), "the child died with its parent");
+    }
+
     private static long dumpable(Task local) throws IOException {
         return local.sysif().syscall(Sys.PRCTL, Linux.PR_GET_DUMPABLE, 0, 0, 0, 0);
     }
