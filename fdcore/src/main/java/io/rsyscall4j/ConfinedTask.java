@@ -27,6 +27,8 @@ abstract class ConfinedTask extends Task {
     /** The effective uid and gid the task had outside its user namespace, or -1 until it makes one. */
     private volatile long creatorUid = -1;
     private volatile long creatorGid = -1;
+    /** Whether the task is known to be in a mount namespace other than the JVM's (set when it made one). */
+    private volatile boolean ownMountNamespace;
 
     ConfinedTask(SyscallInterface sysif, int pid, FDTable fdTable, AddressSpace addressSpace) {
         super(sysif, pid, fdTable, addressSpace);
@@ -53,6 +55,16 @@ abstract class ConfinedTask extends Task {
         creatorGid = gid;
     }
 
+    /** Whether the task is known to be in a mount namespace other than the JVM's ({@link Mounts}). */
+    final boolean inOwnMountNamespace() {
+        return ownMountNamespace;
+    }
+
+    /** Records whether the task is known to be in a mount namespace other than the JVM's. */
+    final void inOwnMountNamespace(boolean known) {
+        ownMountNamespace = known;
+    }
+
     /**
      * {@code unshare(2)} in the child: it leaves its namespaces of the kinds {@code flags} names
      * for new ones (a new user namespace first, so that it owns the others). {@link CloneFlag#FILES}
@@ -74,12 +86,7 @@ abstract class ConfinedTask extends Task {
      * namespace gets its loopback device up.
      */
     final void newNamespacesMade(long ns) throws IOException {
-        if ((ns & Linux.CLONE_NEWNS) != 0) {
-            makeSlave("/", true);
-        }
-        if ((ns & Linux.CLONE_NEWNET) != 0) {
-            loopbackUp();
-        }
+        Namespaces.setUpNew(this, ns);
     }
 
     /**
@@ -99,9 +106,10 @@ abstract class ConfinedTask extends Task {
     /**
      * Maps, in the task's user namespace, {@code uid} and {@code gid} to the effective ids the task
      * had outside it (so {@code mapUser(0, 0)} makes it root inside and the caller outside), and
-     * denies {@code setgroups(2)} there (the kernel's price for an unprivileged gid map). The task
-     * writes its own {@code /proc/self/{setgroups,uid_map,gid_map}}, which works for an unprivileged
-     * caller too. Must be the first map written in that namespace.
+     * denies {@code setgroups(2)} there (the kernel's price for an unprivileged gid map). The JVM
+     * writes the task's {@code /proc/<pid>/{setgroups,uid_map,gid_map}} (no round trip to the
+     * task), which works for an unprivileged caller too: the JVM's effective ids are the
+     * namespace creator's, or the JVM is root. Must be the first map written in that namespace.
      *
      * @throws IllegalStateException the task made no user namespace ({@link CloneFlag#NEWUSER})
      * @throws SandboxException the kernel refused (e.g. a map was already written)

@@ -17,6 +17,8 @@ import java.util.Set;
  * change the machine's view of its files, so it is never attempted.
  */
 final class Mounts {
+    /** The size of {@code struct stat} on x86_64, where a bind's source check puts it. */
+    private static final int STAT_SIZE = 144;
 
     private Mounts() {}
 
@@ -33,34 +35,31 @@ final class Mounts {
 
     /**
      * A bind mount of {@code source} on {@code target} (recursive, as {@code mount --rbind}),
-     * read-only (the whole tree) if asked.
+     * read-only (the whole tree, {@code mount_setattr(AT_RECURSIVE)}) if asked: the source's
+     * check, the mount and the attribute in one round trip.
      */
     static void bind(ConfinedTask t, String source, String target, boolean readOnly) throws IOException {
         absolute("bind source", source);
         absolute("bind target", target);
         t.whileAlive("bind " + source + " on " + target, () -> {
             checkOwnMountNamespace(t, "bind " + source + " on " + target);
-            mustExist(t, "bind source", source, "the bind source does not exist");
-            mountSyscall(t, source, target, null, Linux.MS_BIND | Linux.MS_REC, null);
-            if (readOnly) {
-                readOnly(t, source, target);
+            try (ChildBatch b = new ChildBatch(t)) {
+                long src = b.string(source);
+                long dst = b.string(target);
+                b.add(e -> new SandboxException(Sys.NEWFSTATAT, e.errno(), "bind source " + source,
+                        "the bind source does not exist"), Sys.NEWFSTATAT, Linux.AT_FDCWD, src, b.put(new byte[STAT_SIZE]), 0);
+                b.add(e -> refused(e, source, target, hint(e.errno(), null)), Sys.MOUNT, src, dst, 0,
+                        Linux.MS_BIND | Linux.MS_REC, 0);
+                if (readOnly) {
+                    byte[] attr = ByteBuffer.allocate(Linux.MOUNT_ATTR_SIZE_VER0).order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(Linux.MOUNT_ATTR_RDONLY).array();
+                    b.add(e -> refused(e, source, target, "making a bind read-only needs Linux 5.12 (mount_setattr)"),
+                            Sys.MOUNT_SETATTR, Linux.AT_FDCWD, dst, Linux.AT_RECURSIVE, b.put(attr), Linux.MOUNT_ATTR_SIZE_VER0);
+                }
+                b.run();
             }
             return null;
         });
-    }
-
-    /** Makes the mount tree at {@code target} read-only ({@code mount_setattr(AT_RECURSIVE)}). */
-    private static void readOnly(ConfinedTask t, String source, String target) throws IOException {
-        byte[] attr = ByteBuffer.allocate(Linux.MOUNT_ATTR_SIZE_VER0).order(ByteOrder.LITTLE_ENDIAN).putLong(Linux.MOUNT_ATTR_RDONLY).array();
-        byte[] path = CStrings.cString(target);
-        try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
-            buf.write(0, attr, 0, attr.length);
-            buf.write(Linux.MOUNT_ATTR_SIZE_VER0, path, 0, path.length);
-            t.sysif().syscall(Sys.MOUNT_SETATTR, Linux.AT_FDCWD, buf.address() + Linux.MOUNT_ATTR_SIZE_VER0, Linux.AT_RECURSIVE,
-                    buf.address(), Linux.MOUNT_ATTR_SIZE_VER0);
-        } catch (ErrnoException e) {
-            throw refused(e, source, target, "making a bind read-only needs Linux 5.12 (mount_setattr)");
-        }
     }
 
     /** A tmpfs on {@code target}, {@code nosuid,nodev}, with {@code options} (e.g. {@code "mode=0755,size=16m"}). */
@@ -92,16 +91,18 @@ final class Mounts {
         absolute("new root", newRoot);
         t.whileAlive("pivot_root " + newRoot, () -> {
             checkOwnMountNamespace(t, "pivot_root " + newRoot);
-            pathCall(t, Sys.CHDIR, newRoot, 0, "the new root does not exist");
-            try {
-                pathCall(t, Sys.PIVOT_ROOT, ".", 1, null);
-            } catch (ErrnoException e) {
-                throw new SandboxException(Sys.PIVOT_ROOT, e.errno(), newRoot,
+            try (ChildBatch b = new ChildBatch(t)) {
+                long dot = b.string(".");
+                b.add(e -> new SandboxException(Sys.CHDIR, e.errno(), newRoot, "the new root does not exist"),
+                        Sys.CHDIR, b.string(newRoot));
+                b.add(e -> new SandboxException(Sys.PIVOT_ROOT, e.errno(), newRoot,
                         "the new root must be a mount point (a tmpfs, or a bind of a directory onto itself),"
-                                + " and the current root must not be shared (makePrivate(\"/\", true) first)");
+                                + " and the current root must not be shared (makePrivate(\"/\", true) first)"),
+                        Sys.PIVOT_ROOT, dot, dot);
+                b.add(e -> e.withSubject("."), Sys.UMOUNT2, dot, Linux.MNT_DETACH);
+                b.add(e -> e.withSubject("/"), Sys.CHDIR, b.string("/"));
+                b.run();
             }
-            pathCall(t, Sys.UMOUNT2, ".", Linux.MNT_DETACH, null);
-            pathCall(t, Sys.CHDIR, "/", 0, null);
             return null;
         });
     }
@@ -115,18 +116,13 @@ final class Mounts {
         absolute("old root's place", putOld);
         t.whileAlive("pivot_root " + newRoot, () -> {
             checkOwnMountNamespace(t, "pivot_root " + newRoot);
-            byte[] a = CStrings.cString(newRoot);
-            byte[] b = CStrings.cString(putOld);
-            try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
-                buf.write(0, a, 0, a.length);
-                buf.write(a.length, b, 0, b.length);
-                t.sysif().syscall(Sys.PIVOT_ROOT, buf.address(), buf.address() + a.length);
-            } catch (ErrnoException e) {
-                throw new SandboxException(Sys.PIVOT_ROOT, e.errno(), newRoot + ", " + putOld,
+            try (ChildBatch b = new ChildBatch(t)) {
+                b.add(e -> new SandboxException(Sys.PIVOT_ROOT, e.errno(), newRoot + ", " + putOld,
                         "the new root must be a mount point, the old root's place a directory under it,"
-                                + " and the current root not shared");
+                                + " and the current root not shared"), Sys.PIVOT_ROOT, b.string(newRoot), b.string(putOld));
+                b.add(e -> e.withSubject("/"), Sys.CHDIR, b.string("/"));
+                b.run();
             }
-            pathCall(t, Sys.CHDIR, "/", 0, null);
             return null;
         });
     }
@@ -134,8 +130,12 @@ final class Mounts {
     /** {@code chroot(path)} then {@code chdir("/")}. */
     static void chroot(ConfinedTask t, String path) throws IOException {
         t.whileAlive("chroot " + path, () -> {
-            pathCall(t, Sys.CHROOT, path, 0, "chroot needs CAP_SYS_CHROOT");
-            pathCall(t, Sys.CHDIR, "/", 0, null);
+            try (ChildBatch b = new ChildBatch(t)) {
+                b.add(e -> new SandboxException(Sys.CHROOT, e.errno(), path, "chroot needs CAP_SYS_CHROOT"),
+                        Sys.CHROOT, b.string(path));
+                b.add(e -> e.withSubject("/"), Sys.CHDIR, b.string("/"));
+                b.run();
+            }
             return null;
         });
     }
@@ -155,6 +155,9 @@ final class Mounts {
      * {@code /proc}); also refuses if that cannot be told.
      */
     static void checkOwnMountNamespace(ConfinedTask t, String what) {
+        if (t.inOwnMountNamespace()) {
+            return;
+        }
         String mine;
         String jvms;
         try {
@@ -168,6 +171,7 @@ final class Mounts {
             throw new IllegalStateException("refusing to " + what + " in child task " + t.pid()
                     + ": it is in the JVM's mount namespace; clone or unshare it with CloneFlag.NEWNS first");
         }
+        t.inOwnMountNamespace(true);
     }
 
     private static void absolute(String role, String path) {
@@ -176,15 +180,6 @@ final class Mounts {
         }
     }
 
-    private static void mustExist(ConfinedTask t, String role, String path, String hint) throws IOException {
-        byte[] c = CStrings.cString(path);
-        try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
-            buf.write(0, c, 0, c.length);
-            t.sysif().syscall(Sys.NEWFSTATAT, Linux.AT_FDCWD, buf.address(), buf.address() + 4096, 0);
-        } catch (ErrnoException e) {
-            throw new SandboxException(Sys.NEWFSTATAT, e.errno(), role + " " + path, hint);
-        }
-    }
 
     private static void mountSyscall(ConfinedTask t, String source, String target, String fstype, long flags,
             String data) throws IOException {
@@ -209,14 +204,14 @@ final class Mounts {
         }
     }
 
-    private static SandboxException refused(ErrnoException e, String source, String target, String hint) {
+    static SandboxException refused(ErrnoException e, String source, String target, String hint) {
         SandboxException s = new SandboxException(e.syscall(), e.errno(),
                 (source == null ? "" : source + " -> ") + target, hint);
         s.setStackTrace(e.getStackTrace());
         return s;
     }
 
-    private static String hint(int errno, String fstype) {
+    static String hint(int errno, String fstype) {
         switch (errno) {
             case Errno.ENOENT:
                 return "the source or the mount point does not exist (mkdir the mount point first)";
@@ -233,17 +228,13 @@ final class Mounts {
         }
     }
 
-    /** A call taking one path, then {@code arg} (a second copy of the path for pivot_root). */
+    /** A call taking one path, then {@code arg}. */
     private static void pathCall(ConfinedTask t, Sys nr, String path, long arg, String hint) throws IOException {
         byte[] c = CStrings.cString(path);
         try (ScratchBuffer buf = FdInternals.scratch(t.addressSpace(), t.sysif())) {
             buf.write(0, c, 0, c.length);
-            long second = nr == Sys.PIVOT_ROOT ? buf.address() : arg;
-            t.sysif().syscall(nr, buf.address(), second);
+            t.sysif().syscall(nr, buf.address(), arg);
         } catch (ErrnoException e) {
-            if (hint == null) {
-                throw e.withSubject(path);
-            }
             SandboxException s = new SandboxException(nr, e.errno(), path, hint);
             s.setStackTrace(e.getStackTrace());
             throw s;

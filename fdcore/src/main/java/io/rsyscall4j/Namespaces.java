@@ -7,11 +7,9 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.Borrowed;
 import io.rsyscall4j.fd.FileDescriptor;
-import io.rsyscall4j.fd.OpenFlags;
 import io.rsyscall4j.fd.internal.FdInternals;
 import io.rsyscall4j.fd.internal.ScratchBuffer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.StringJoiner;
@@ -86,6 +84,7 @@ final class Namespaces {
                     throw s;
                 }
             }
+            t.inOwnMountNamespace(false); // it may have joined the JVM's
             if (!ProcNs.same(t.pid(), "pid", t.pid(), "pid_for_children")) {
                 t.process().childrenInNewPidNamespace();
             }
@@ -94,37 +93,19 @@ final class Namespaces {
     }
 
     /**
-     * {@link ConfinedTask#mapUser}: the child writes its own one-line id maps, {@code uid} and
-     * {@code gid} inside onto {@code creatorUid} and {@code creatorGid} (-1: it made no user
-     * namespace), after denying {@code setgroups}.
+     * {@link ConfinedTask#mapUser}: the JVM writes the child's one-line id maps ({@code
+     * /proc/<pid>/uid_map} and {@code gid_map}), {@code uid} and {@code gid} inside onto {@code
+     * creatorUid} and {@code creatorGid} (-1: it made no user namespace), after denying {@code
+     * setgroups}: no round trip to the child. The JVM may: its effective ids are the namespace
+     * creator's (the creator's owner has every capability in it), or it has CAP_SETUID and
+     * CAP_SETGID where the namespace's parent is.
      */
     static void mapUser(ConfinedTask t, long uid, long gid, long creatorUid, long creatorGid) throws IOException {
-        t.whileAlive("mapUser", () -> {
-            if (creatorUid < 0) {
-                throw new IllegalStateException("can't map uid " + uid + " in child task " + t.pid()
-                        + ": it made no user namespace (clone or unshare it with CloneFlag.NEWUSER)");
-            }
-            writeProcFile(t, "/proc/self/setgroups", "deny\n");
-            writeProcFile(t, "/proc/self/uid_map", uid + " " + creatorUid + " 1\n");
-            writeProcFile(t, "/proc/self/gid_map", gid + " " + creatorGid + " 1\n");
-            return null;
-        });
-    }
-
-    /** Writes {@code text} to {@code path} in the child, in one write (as /proc's id maps require). */
-    private static void writeProcFile(ConfinedTask t, String path, String text) throws IOException {
-        try {
-            FileDescriptor fd = t.open(path, OpenFlags.O_WRONLY);
-            try {
-                byte[] b = text.getBytes(StandardCharsets.US_ASCII);
-                fd.write(b, 0, b.length);
-            } finally {
-                fd.close();
-            }
-        } catch (ErrnoException e) {
-            throw new SandboxException(e.syscall(), e.errno(), path + " <- " + text.trim(),
-                    "an id map can be written once, and unprivileged only as one line mapping the writer's own id");
+        if (creatorUid < 0) {
+            throw new IllegalStateException("can't map uid " + uid + " in child task " + t.pid()
+                    + ": it made no user namespace (clone or unshare it with CloneFlag.NEWUSER)");
         }
+        writeIdMaps(t, List.of(new IdMapping(uid, creatorUid, 1)), List.of(new IdMapping(gid, creatorGid, 1)), true);
     }
 
     /** {@link ConfinedTask#writeIdMaps}: the JVM writes the child's {@code /proc/<pid>} id maps. */
@@ -141,6 +122,61 @@ final class Namespaces {
             ProcNs.writeFromJvm(jvm, t.addressSpace(), t.pid(), "gid_map", IdMapping.lines(gids));
             return null;
         });
+    }
+
+    /**
+     * What new namespaces {@code ns} need ({@link ConfinedTask#newNamespacesMade}), in two round
+     * trips: a new mount namespace's mounts made slaves and a datagram socket made in the new
+     * network namespace, then {@code lo} brought up through it and the socket closed. A fresh
+     * {@code lo}'s only flag is {@code IFF_LOOPBACK}, which {@code SIOCSIFFLAGS} keeps: no need
+     * to read its flags first.
+     */
+    static void setUpNew(ConfinedTask t, long ns) throws IOException {
+        boolean mnt = (ns & Linux.CLONE_NEWNS) != 0;
+        boolean net = (ns & Linux.CLONE_NEWNET) != 0;
+        if (!mnt && !net) {
+            return;
+        }
+        t.whileAlive("set up " + describe(ns), () -> {
+            if (mnt) {
+                t.inOwnMountNamespace(true);
+            }
+            int socket = -1;
+            try (ChildBatch b = new ChildBatch(t)) {
+                if (mnt) {
+                    b.add(e -> Mounts.refused(e, null, "/", Mounts.hint(e.errno(), null)), Sys.MOUNT, 0, b.string("/"), 0,
+                            Linux.MS_SLAVE | Linux.MS_REC, 0);
+                }
+                int made = net ? b.add(Namespaces::loopbackRefused, Sys.SOCKET, Linux.AF_INET,
+                        Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0) : -1;
+                long[] r = b.run();
+                socket = net ? (int) r[made] : -1;
+            }
+            if (socket >= 0) {
+                try (ChildBatch b = new ChildBatch(t)) {
+                    byte[] ifreq = new byte[40];
+                    ifreq[0] = 'l';
+                    ifreq[1] = 'o';
+                    ifreq[Linux.IFNAMSIZ] = Linux.IFF_UP;
+                    b.add(Namespaces::loopbackRefused, Sys.IOCTL, socket, Linux.SIOCSIFFLAGS, b.put(ifreq));
+                    b.add(null, Sys.CLOSE, socket);
+                    b.run();
+                } catch (SandboxException e) {
+                    try {
+                        t.sysif().syscall(Sys.CLOSE, socket); // the batch stopped before its close
+                    } catch (IOException | RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
+            }
+            return null;
+        });
+    }
+
+    private static SandboxException loopbackRefused(ErrnoException e) {
+        return new SandboxException(e.syscall(), e.errno(), "lo up",
+                "bringing a device up needs CAP_NET_ADMIN over the network namespace");
     }
 
     /** {@link ConfinedTask#loopbackUp}: {@code SIOCSIFFLAGS} with {@code IFF_UP} on {@code lo}. */
