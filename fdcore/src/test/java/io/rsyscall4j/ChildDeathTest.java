@@ -520,9 +520,9 @@ class ChildDeathTest {
             for (String target : added.values()) {
                 if (target.startsWith("pipe:")) {
                     p++;
-                } else if (target.equals("anon_inode:[eventfd]")) {
+                } else if (target.startsWith("anon_inode:[eventfd]")) {
                     e++;
-                } else if (target.equals("anon_inode:[pidfd]")) {
+                } else if (target.startsWith("anon_inode:[pidfd]")) {
                     d++;
                 } else if (paths.stream().noneMatch(target::startsWith)) {
                     return false;

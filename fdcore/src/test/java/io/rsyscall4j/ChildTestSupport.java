@@ -80,12 +80,55 @@ final class ChildTestSupport {
         }
     }
 
-    /** The fds of this JVM that the child machinery makes (eventfds, pidfds), and any socket or pipe. */
+    /**
+     * The fds of this JVM that the child machinery makes (eventfds, pidfds), and any socket or
+     * pipe: fd number -> the object, told apart even where every object of a kind has the same
+     * link target (by an eventfd's id, a pidfd's pid, from {@code /proc/self/fdinfo}), so that a
+     * number closed and reused for another object of the kind shows as a change.
+     */
     static Map<Integer, String> kernelObjectFds() {
         Map<Integer, String> all = fds(ProcessHandle.current().pid());
         all.values().removeIf(v -> !(v.startsWith("socket:") || v.startsWith("pipe:") || v.contains("pidfd")
                 || v.contains("eventfd")));
+        all.replaceAll(ChildTestSupport::identified);
         return all;
+    }
+
+    /**
+     * {@code target}, the link target of this JVM's fd {@code n}, with what tells apart the
+     * objects of a kind that all have the same target: an eventfd's id, a pidfd's pid.
+     */
+    static String identified(int n, String target) {
+        return target.equals("anon_inode:[pidfd]") ? target + " pid " + fdinfo(n, "Pid:")
+                : target.equals("anon_inode:[eventfd]") ? target + " id " + fdinfo(n, "eventfd-id:") : target;
+    }
+
+    /**
+     * Fails unless every kernel object the JVM holds now ({@link #kernelObjectFds}) it held at
+     * {@code before}: the test left nothing of what it made. Objects of {@code before} may be
+     * gone: earlier tests' dropped child tasks and handles, which the janitor and the reaper
+     * release whenever a GC finds them unreachable, at any point of a later test.
+     */
+    static void assertNothingAdded(Map<Integer, String> before, String what) {
+        Map<Integer, String> added = new TreeMap<>(kernelObjectFds());
+        added.entrySet().removeAll(before.entrySet());
+        if (!added.isEmpty()) {
+            fail(what + ": left " + added);
+        }
+    }
+
+    /** The value of the {@code key} line of this JVM's fd {@code n}'s fdinfo, or "closed" if it is gone. */
+    private static String fdinfo(int n, String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + n))) {
+                if (line.startsWith(key)) {
+                    return line.substring(key.length()).trim();
+                }
+            }
+            return "no " + key;
+        } catch (IOException e) {
+            return "closed";
+        }
     }
 
     /** A field of /proc/{pid}/status, e.g. "SigBlk". */

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class FdSnapshot {
     private FdSnapshot() {}
 
-    /** Fd number -> link target of the JVM's fds, once two readings a moment apart agree. */
+    /** Fd number -> link target of the JVM's fds ({@link #read}), once two readings a moment apart agree. */
     static Map<Integer, String> take() {
         AtomicReference<Map<Integer, String>> last = new AtomicReference<>(read());
         Kernel.await("the JVM's fd table to settle", Duration.ofSeconds(10), () -> {
@@ -56,15 +56,20 @@ final class FdSnapshot {
      */
     static Map<Integer, String> childConnections(Map<Integer, String> fds) {
         Map<Integer, String> out = new TreeMap<>(fds);
-        out.values().removeIf(t -> !t.startsWith("pipe:") && !t.equals("anon_inode:[pidfd]")
-                && !t.equals("anon_inode:[eventfd]"));
+        out.values().removeIf(t -> !t.startsWith("pipe:") && !t.startsWith("anon_inode:[pidfd]")
+                && !t.startsWith("anon_inode:[eventfd]"));
         return out;
     }
 
-    /** Fd number -> link target of the JVM's fds now (without the listing's own directory fd). */
+    /**
+     * Fd number -> link target of the JVM's fds now (without the listing's own directory fd), an
+     * eventfd's or a pidfd's with its id ({@link ChildTestSupport#identified}): a number closed
+     * and reused for another object of the kind is a change.
+     */
     static Map<Integer, String> read() {
         Map<Integer, String> fds = Kernel.fds("/proc/self/fd");
         fds.values().removeIf(t -> t.startsWith("/proc/")); // the listing's own directory fd
+        fds.replaceAll(ChildTestSupport::identified);
         return fds;
     }
 }
