@@ -9,9 +9,10 @@
  *       arguments in the SysV argument registers, the syscall number as the 7th argument on the
  *       stack. Returns the raw kernel result (-4095..-1 is -errno).
  *
- *   spawn(flags, stack, ptid, ctid, tls)      called from the JVM. Blocks every signal in the
- *       calling thread, makes the raw clone(2), restores the mask in the parent and returns the
- *       clone result (child pid, or -errno). In the child it never returns: signals stay blocked
+ *   spawn(a1, a2, a3, a4, a5, nr)             called from the JVM. Blocks every signal in the
+ *       calling thread, makes the raw clone(2) (nr 56: flags, stack, ptid, ctid, tls) or clone3(2)
+ *       (nr 435: args, size), restores the mask in the parent and returns the clone result (child
+ *       pid, or -errno). In the child it never returns: signals stay blocked
  *       and it pops the return address off the new stack and jumps there (the trampoline).
  *
  *   trampoline                                entered with %rsp pointing at three 8-byte slots: the
@@ -57,7 +58,8 @@ raw_syscall:
         syscall
         ret
 
-/* long spawn(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls) */
+/* long spawn(a1, a2, a3, a4, a5, nr): clone(flags, stack, ptid, ctid, tls) with nr 56, or
+   clone3(&args, size, 0, 0, 0) with nr 435 */
 spawn:
         pushq   %rbx
         pushq   %r12
@@ -79,7 +81,7 @@ spawn:
         syscall
         testq   %rax, %rax
         jnz     .Lspawn_out             /* mask unchanged: report the error */
-        movl    $56, %eax               /* clone(flags, stack, ptid, ctid, tls) */
+        movq    %r9, %rax               /* clone(flags, stack, ptid, ctid, tls) or clone3(args, size) */
         movq    %rbx, %rdi
         movq    %r12, %rsi
         movq    %r13, %rdx

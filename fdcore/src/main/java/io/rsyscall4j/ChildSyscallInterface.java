@@ -164,11 +164,41 @@ final class ChildSyscallInterface implements ChildTransport {
         mailbox.encode(slot, nr, args);
     }
 
+    /**
+     * {@link #pipelineUntilError} of {@code requests}, which the child found in its mailbox as it
+     * started ({@link Mailbox#postFirst}, with {@code parks} as its notify flag): waits for their
+     * answers.
+     */
+    long[] awaitFirst(List<SyscallRequest> requests, boolean parks) throws SyscallException {
+        int n = requests.size();
+        long[] results = new long[n];
+        lock.lock();
+        try {
+            for (int i = 0; i < n; i++) {
+                inFlight[i] = requests.get(i).nr();
+            }
+            int seq = mailbox.adoptFirst(n);
+            requestsSent.addAndGet(n);
+            await(seq, n, parks);
+            for (int i = 0; i < n; i++) {
+                results[i] = mailbox.result(i);
+            }
+        } finally {
+            unlockAndReport();
+        }
+        return results;
+    }
+
     /** Sends the first {@code n} encoded requests and waits for their answers. */
     private void roundTrip(int n, boolean stopAtError) throws SyscallException {
         boolean parks = mailbox.parks();
         int seq = send(n, parks, true, stopAtError);
         requestsSent.addAndGet(n);
+        await(seq, n, parks);
+    }
+
+    /** Waits for the answers to batch {@code seq} of {@code n} requests, posted with {@code parks} as its notify flag. */
+    private void await(int seq, int n, boolean parks) throws SyscallException {
         boolean exec = false;
         for (int i = 0; i < n; i++) {
             exec |= inFlight[i] == Sys.EXECVE || inFlight[i] == Sys.EXECVEAT;

@@ -347,37 +347,15 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         }
     }
 
-    /** The preparation and the first candidate's execve ({@link ExecPreparation}), then the other candidates'. */
+    /** The preparation and the execve of each candidate in turn ({@link ExecPreparation}). */
     private ChildProcess execImage(String path, List<String> argv, ExecImage image, ChildProcess.Pipes pipes,
             int[] owned, FdPlacement.Plan placement) throws IOException {
         state.set(State.EXECING);
         setManipulatingFdTable(true);
-        ErrnoException failure = null;
-        ErrnoException denied = null;
+        ErrnoException failure;
         try {
             long first = ExecPreparation.run(connection, pid(), owned, placement, image); // execs candidate 0
-            for (int i = 0; i < image.candidates(); i++) {
-                try {
-                    if (i == 0) {
-                        throw new ErrnoException(Sys.EXECVE, (int) -first, null);
-                    }
-                    connection.syscall(Sys.EXECVE, image.candidate(i), image.argv(), image.envp());
-                    throw new IllegalStateException("execve returned success in child task " + pid());
-                } catch (ErrnoException e) {
-                    // execvp's rule: a missing file means try the next PATH entry; remember a
-                    // permission problem to report if nothing runs; any other error ends the search.
-                    ErrnoException named = e.withSubject(path);
-                    if (e.errno() == Errno.EACCES) {
-                        denied = denied == null ? named : denied;
-                    } else if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
-                        failure = named;
-                    } else {
-                        failure = named;
-                        denied = null;
-                        break;
-                    }
-                }
-            }
+            failure = ExecPreparation.search(connection, path, image, first);
         } catch (SyscallHangup success) {
             state.set(State.EXECED);
             leaveForGood();
@@ -387,7 +365,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             state.set(State.ALIVE);
             setManipulatingFdTable(false);
             throw f.errno();
-        } catch (SyscallException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // Not sent (the child was gone) or broken: the child is of no further use.
             if (state.compareAndSet(State.EXECING, State.DEAD)) {
                 cleanUpAfterDeath(process, new WeakReference<>(this));
@@ -398,7 +376,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         state.set(State.ALIVE);
         setManipulatingFdTable(false);
         connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
-        throw denied != null ? denied : failure;
+        throw failure;
     }
 
     /**

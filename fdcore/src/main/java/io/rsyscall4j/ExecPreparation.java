@@ -5,6 +5,7 @@ import static io.rsyscall4j.api.Linux.CLOSE_RANGE_CLOEXEC;
 import static io.rsyscall4j.api.Linux.SIGRTMAX;
 import static io.rsyscall4j.api.Linux.SIG_SETMASK;
 
+import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import java.io.IOException;
@@ -62,14 +63,7 @@ final class ExecPreparation {
             calls.addAll(placement.calls());
             keep = placement.kept(owned);
         }
-        long next = 0;
-        for (long n : kept(keep)) {
-            if (n > next) {
-                calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
-            }
-            next = n + 1;
-        }
-        calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, CLOSE_RANGE_ALL, CLOSE_RANGE_CLOEXEC));
+        calls.addAll(marks(kept(keep)));
         long reset = ChildSignals.toReset(connection.local(), pid, image.scratch(), ExecImage.SCRATCH_SIZE);
         for (int sig = 1; sig <= SIGRTMAX; sig++) {
             if ((reset & ChildSignals.bit(sig)) != 0) {
@@ -98,6 +92,58 @@ final class ExecPreparation {
             throw new IllegalStateException("execve returned success in child task " + pid);
         }
         return results[exec];
+    }
+
+    /**
+     * The requests that mark every fd close-on-exec but those of {@code kept} (ascending):
+     * {@code close_range(CLOSE_RANGE_CLOEXEC)} over each gap and above the last.
+     */
+    static List<SyscallRequest> marks(int[] kept) {
+        List<SyscallRequest> calls = new ArrayList<>(kept.length + 1);
+        long next = 0;
+        for (long n : kept) {
+            if (n > next) {
+                calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, n - 1, CLOSE_RANGE_CLOEXEC));
+            }
+            next = n + 1;
+        }
+        calls.add(SyscallRequest.of(Sys.CLOSE_RANGE, next, CLOSE_RANGE_ALL, CLOSE_RANGE_CLOEXEC));
+        return calls;
+    }
+
+    /**
+     * After the {@code execve} of the image's first candidate failed with {@code first}
+     * (-errno): the others' in turn, by {@code execvp}'s rule (a missing file means the next
+     * {@code PATH} entry; a permission problem is reported if nothing runs; any other error ends
+     * the search). Returns the failure to report, named by {@code path}, if none ran.
+     *
+     * @throws io.rsyscall4j.api.SyscallHangup one ran (or the child died meanwhile)
+     */
+    static ErrnoException search(ChildTransport connection, String path, ExecImage image, long first)
+            throws IOException {
+        ErrnoException failure = null;
+        ErrnoException denied = null;
+        for (int i = 0; i < image.candidates(); i++) {
+            try {
+                if (i == 0) {
+                    throw new ErrnoException(Sys.EXECVE, (int) -first, null);
+                }
+                connection.syscall(Sys.EXECVE, image.candidate(i), image.argv(), image.envp());
+                throw new IllegalStateException("execve returned success in child task " + connection.pid());
+            } catch (ErrnoException e) {
+                ErrnoException named = e.withSubject(path);
+                if (e.errno() == Errno.EACCES) {
+                    denied = denied == null ? named : denied;
+                } else {
+                    failure = named;
+                    if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR) {
+                        denied = null;
+                        break;
+                    }
+                }
+            }
+        }
+        return denied != null ? denied : failure;
     }
 
     /** {@code owned} with 0, 1, 2 added, ascending: an exec'd program expects its stdio at those numbers. */

@@ -73,6 +73,13 @@ final class Launch {
                 }
             }
             requests.putAll(given);
+            ChildProcess.Pipes ends = new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]);
+            ChildProcess direct = DirectSpawn.fits(c, parent)
+                    ? DirectSpawn.start(c, parent, ExecArgs.of(argv.get(0), argv, env), requests, errToOut, ends) : null;
+            if (direct != null) {
+                started = true;
+                return new Started(direct, pipes);
+            }
             ChildTask child = Cloning.child(parent, false, c.setup.namespaces()); // it execs at once
             ChildProcess process;
             try {
@@ -83,8 +90,7 @@ final class Launch {
                     placeFds(child, requests, errToOut);
                 }
                 c.setup.apply(parent, child, c.directory());
-                process = child.exec(argv.get(0), argv, env, new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]),
-                        plan);
+                process = child.exec(argv.get(0), argv, env, ends, plan);
             } catch (IOException | RuntimeException | Error e) {
                 if (child.state() == ChildTask.State.ALIVE) {
                     try {

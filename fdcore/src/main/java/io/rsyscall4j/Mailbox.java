@@ -123,11 +123,48 @@ final class Mailbox {
 
     /** Puts request {@code slot} of the next batch in place; missing arguments are 0. */
     void encode(int slot, Sys nr, long[] args) {
+        encode(batch, slot, nr, args);
+    }
+
+    private static void encode(byte[] into, int slot, Sys nr, long[] args) {
         int at = 8 + slot * REQUEST_SIZE;
-        LONG_LE.set(batch, at, nr.number());
+        LONG_LE.set(into, at, nr.number());
         for (int i = 0; i < SyscallInterface.MAX_ARGS; i++) {
-            LONG_LE.set(batch, at + 8 + i * 8, i < args.length ? args[i] : 0L);
+            LONG_LE.set(into, at + 8 + i * 8, i < args.length ? args[i] : 0L);
         }
+    }
+
+    /**
+     * Posts {@code calls} as the first batch of the region at {@code base}, made ready for a clone
+     * ({@link #reset}) and not cloned onto yet, stopping at the first request that fails, without
+     * a wake: the new server finds the batch as it starts. The mailbox made for the child then
+     * waits for it ({@link #adoptFirst}).
+     *
+     * @param notify whether the server is to write the eventfd rather than wake the answer word
+     */
+    static void postFirst(SyscallInterface local, long base, List<SyscallRequest> calls, boolean notify) {
+        if (calls.isEmpty() || calls.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("1 to " + MAX_BATCH + " requests, not " + calls.size());
+        }
+        byte[] b = new byte[8 + calls.size() * REQUEST_SIZE];
+        INT_LE.set(b, 0, (notify ? 1 : 0) | 2);
+        INT_LE.set(b, 4, calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            encode(b, i, calls.get(i).nr(), calls.get(i).args());
+        }
+        local.writeMemory(base + NOTIFY, b, 0, b.length);
+        byte[] word = new byte[4];
+        INT_LE.set(word, 0, FIRST + 1);
+        local.writeMemory(base + REQUEST, word, 0, 4);
+    }
+
+    /** Takes the batch of {@code n} requests {@link #postFirst} posted as the last posted; returns its number. */
+    int adoptFirst(int n) {
+        before = FIRST;
+        posted = FIRST + 1;
+        count = n;
+        resultsRead = false;
+        return posted;
     }
 
     /**

@@ -53,7 +53,7 @@ final class Spawner {
      */
     static final int EXECS_AT_ONCE = -1;
     /** The parent of every child the JVM clones itself, as its trampoline checks. */
-    private static final int JVM_PID = (int) ProcessHandle.current().pid();
+    static final int JVM_PID = (int) ProcessHandle.current().pid();
 
     private Spawner() {}
 
@@ -93,7 +93,7 @@ final class Spawner {
         try {
             long sp = stack.prepare(code.trampoline(), expectedParent(namespaces), efd.server());
             pid = SpawnerThread.run(() -> local.callFunction(
-                    code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0));
+                    code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0, Sys.CLONE.number()));
             if (pid < 0) {
                 throw new ErrnoException(Sys.CLONE, (int) -pid, Namespaces.describe(flags));
             }

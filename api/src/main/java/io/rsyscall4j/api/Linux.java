@@ -213,6 +213,11 @@ public final class Linux {
     public static final long CLONE_NEWPID = 0x20000000;
     /** A new network namespace. */
     public static final long CLONE_NEWNET = 0x40000000;
+    /**
+     * {@code clone3} only: the child's caught signals start at their default disposition (ignored
+     * ones stay ignored), as after {@code execve}.
+     */
+    public static final long CLONE_CLEAR_SIGHAND = 0x100000000L;
 
     // <sys/wait.h>: waitid(2).
     /** {@code waitid}: any child. */
