@@ -527,7 +527,8 @@ class ChildMachineryTest {
         mailbox.encode(0, Sys.GETPID, new long[0]);
         int seq = mailbox.post(1, false);
         long flags = Linux.CLONE_VM | Linux.CLONE_PIDFD | Linux.CLONE_CHILD_CLEARTID | Linux.SIGCHLD;
-        long pid = local.callFunction(code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0);
+        long pid = local.callFunction(code.spawn(), flags, sp, stack.ptidAddress(), stack.ctidAddress(), 0,
+                Sys.CLONE.number());
         assertTrue(pid > 0, "clone: " + pid);
         int pidfd = stack.ptid();
         try {
