@@ -2,9 +2,7 @@ package io.rsyscall4j;
 
 import io.rsyscall4j.api.Linux;
 import static io.rsyscall4j.api.Linux.SIGKILL;
-import static io.rsyscall4j.api.Linux.SIG_SETMASK;
 
-import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -327,7 +325,6 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
 
     /** The exec of {@code a}, the program's streams being the JVM's ends of {@code pipes}. */
     private ChildProcess exec(ExecArgs a, ChildProcess.Pipes pipes, FdPlacement.Plan placement) throws IOException {
-        List<byte[]> candidates = a.candidates();
         lifecycle.lock();
         try {
             checkAlive("exec " + a.path());
@@ -336,47 +333,36 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
             } else {
                 runFdTableGc(); // a dropped handle's fd must not be kept for the program
             }
-            ExecImage image = ExecImage.build(connection.local(), candidates, a.args(), a.envp());
-            try {
-                return execImage(a.path(), a.argv(), image, pipes, fdTable().trackedNumbers(), placement);
-            } finally {
-                image.free();
-            }
+            return ChildExec.run(this, connection, a, pipes, fdTable().trackedNumbers(), placement);
         } finally {
             lifecycle.unlock();
         }
     }
 
-    /** The preparation and the execve of each candidate in turn ({@link ExecPreparation}). */
-    private ChildProcess execImage(String path, List<String> argv, ExecImage image, ChildProcess.Pipes pipes,
-            int[] owned, FdPlacement.Plan placement) throws IOException {
+    /** {@link ChildExec}, under the lifecycle lock: the exec's requests are about to go. */
+    void execStarting() {
         state.set(State.EXECING);
         setManipulatingFdTable(true);
-        ErrnoException failure;
-        try {
-            long first = ExecPreparation.run(connection, pid(), owned, placement, image); // execs candidate 0
-            failure = ExecPreparation.search(connection, path, image, first);
-        } catch (SyscallHangup success) {
-            state.set(State.EXECED);
-            leaveForGood();
-            return new ChildProcess(process, argv, parent, pipes);
-        } catch (ExecPreparation.Failed f) {
-            // Nothing was exec'd: the child is intact, its signals blocked again.
-            state.set(State.ALIVE);
-            setManipulatingFdTable(false);
-            throw f.errno();
-        } catch (IOException | RuntimeException e) {
-            // Not sent (the child was gone) or broken: the child is of no further use.
-            if (state.compareAndSet(State.EXECING, State.DEAD)) {
-                cleanUpAfterDeath(process, new WeakReference<>(this));
-            }
-            throw e;
-        }
-        // Every candidate failed: the child is intact; block its signals again.
+    }
+
+    /** {@link ChildExec}: the child exec'd; the task leaves its table, and the program is returned. */
+    ChildProcess execed(List<String> argv, ChildProcess.Pipes pipes) {
+        state.set(State.EXECED);
+        leaveForGood();
+        return new ChildProcess(process, argv, parent, pipes);
+    }
+
+    /** {@link ChildExec}: nothing was exec'd, and the child is intact. */
+    void execNotRun() {
         state.set(State.ALIVE);
         setManipulatingFdTable(false);
-        connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
-        throw failure;
+    }
+
+    /** {@link ChildExec}: the exec could not be sent or broke; the child is of no further use. */
+    void execBroke() {
+        if (state.compareAndSet(State.EXECING, State.DEAD)) {
+            cleanUpAfterDeath(process, new WeakReference<>(this));
+        }
     }
 
     /**
