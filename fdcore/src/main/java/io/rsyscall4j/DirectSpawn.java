@@ -115,7 +115,7 @@ final class DirectSpawn {
         ChildStack stack = ChildStack.allocate(local);
         ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack);
         List<SyscallRequest> calls = new ArrayList<>();
-        int[] kept = new int[sources.size() + 3 + (errToOut ? 1 : 0)];
+        int[] kept = new int[sources.size() + 3];
         int k = 0;
         for (int i = 0; i < 3; i++) {
             kept[k++] = i;
@@ -144,29 +144,30 @@ final class DirectSpawn {
         int exec = calls.size();
         calls.add(SyscallRequest.of(Sys.EXECVE, image.candidate(0), image.argv(), image.envp()));
         boolean parks = Poller.inVirtualThread();
+        if (contains(kept, efd.server())) { // the server's eventfd sits on a number the program gets
+            efd.closeQuietly(local, null);
+            stack.freeUnused();
+            return null;
+        }
         long pid;
         try {
-            if (contains(kept, efd.server())) {
-                pid = 0; // the server's eventfd sits on a number the program gets: a step at a time
-            } else {
-                long sp = stack.prepare(code.trampoline(), Spawner.JVM_PID, efd.server());
-                Mailbox.postFirst(local, stack.base(), calls, parks);
-                long args = stack.scratch();
-                writeCloneArgs(local, args, stack, sp);
-                pid = SpawnerThread.run(() -> local.callFunction(code.spawn(), args, ARGS_SIZE, 0, 0, 0,
-                        Sys.CLONE3.number()));
-            }
+            long sp = stack.prepare(code.trampoline(), Spawner.JVM_PID, efd.server());
+            Mailbox.postFirst(local, stack.base(), calls, parks);
+            long args = stack.scratch();
+            writeCloneArgs(local, args, stack, sp);
+            pid = SpawnerThread.run(() -> local.callFunction(code.spawn(), args, ARGS_SIZE, 0, 0, 0,
+                    Sys.CLONE3.number()));
         } catch (RuntimeException e) {
             efd.closeQuietly(local, e);
             Spawner.freeQuietly(stack, e);
             throw e;
         }
-        if (pid <= 0) {
+        if (pid < 0) {
             ErrnoException failure = new ErrnoException(Sys.CLONE3, (int) -pid, null);
             efd.closeQuietly(local, failure);
             Spawner.freeQuietly(stack, failure);
-            if (pid == 0 || pid == -Errno.ENOSYS || pid == -Errno.EINVAL) {
-                refused |= pid != 0;
+            if (pid == -Errno.ENOSYS || pid == -Errno.EINVAL) {
+                refused = true;
                 return null;
             }
             throw failure;
