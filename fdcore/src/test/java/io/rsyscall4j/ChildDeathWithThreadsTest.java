@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * before, but for what an open that hung up (sent, and the child died before answering) may have
  * left: the one thing no code can know the number of.
  *
- * <p>Only what the test made counts: no fd may be added (an eventfd or a pidfd told apart by its
- * id, so a reused number shows), while fds of the snapshot may go, as earlier tests' dropped
+ * <p>Only what the test made counts: no fd may be added (an eventfd told apart by its id, so a
+ * reused number shows), while fds of the snapshot may go, as earlier tests' dropped
  * handles and children are released whenever a GC finds them. The JVM-wide threads the test's
  * calls start on first use (the process watcher, with its epoll set and eventfd) are started
  * before the first snapshot, by one kill not counted.

@@ -82,9 +82,8 @@ final class ChildTestSupport {
 
     /**
      * The fds of this JVM that the child machinery makes (eventfds, pidfds), and any socket or
-     * pipe: fd number -> the object, told apart even where every object of a kind has the same
-     * link target (by an eventfd's id, a pidfd's pid, from {@code /proc/self/fdinfo}), so that a
-     * number closed and reused for another object of the kind shows as a change.
+     * pipe: fd number -> the object ({@link #identified}: an eventfd with its id), so that a
+     * number closed and reused for another eventfd shows as a change.
      */
     static Map<Integer, String> kernelObjectFds() {
         Map<Integer, String> all = fds(ProcessHandle.current().pid());
@@ -95,12 +94,12 @@ final class ChildTestSupport {
     }
 
     /**
-     * {@code target}, the link target of this JVM's fd {@code n}, with what tells apart the
-     * objects of a kind that all have the same target: an eventfd's id, a pidfd's pid.
+     * {@code target}, the link target of this JVM's fd {@code n}, with an eventfd's id, which
+     * tells apart eventfds that all have the same target. (A pidfd's {@code Pid:} would not do:
+     * it turns to -1 when its process ends, so the same pidfd would read as another.)
      */
     static String identified(int n, String target) {
-        return target.equals("anon_inode:[pidfd]") ? target + " pid " + fdinfo(n, "Pid:")
-                : target.equals("anon_inode:[eventfd]") ? target + " id " + fdinfo(n, "eventfd-id:") : target;
+        return target.equals("anon_inode:[eventfd]") ? target + " id " + fdinfo(n, "eventfd-id:") : target;
     }
 
     /**

@@ -63,8 +63,8 @@ final class FdSnapshot {
 
     /**
      * Fd number -> link target of the JVM's fds now (without the listing's own directory fd), an
-     * eventfd's or a pidfd's with its id ({@link ChildTestSupport#identified}): a number closed
-     * and reused for another object of the kind is a change.
+     * eventfd's with its id ({@link ChildTestSupport#identified}): a number closed and reused
+     * for another eventfd is a change.
      */
     static Map<Integer, String> read() {
         Map<Integer, String> fds = Kernel.fds("/proc/self/fd");
