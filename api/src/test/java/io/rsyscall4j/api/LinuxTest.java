@@ -39,6 +39,7 @@ final class LinuxTest {
                 #include <unistd.h>
                 #include <poll.h>
                 #include <sched.h>
+                #include <linux/sched.h>
                 #include <signal.h>
                 #include <sys/ioctl.h>
                 #include <sys/mman.h>
