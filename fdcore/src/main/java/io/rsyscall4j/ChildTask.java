@@ -1,6 +1,5 @@
 package io.rsyscall4j;
 
-import io.rsyscall4j.api.Linux;
 import static io.rsyscall4j.api.Linux.SIGKILL;
 
 import io.rsyscall4j.api.ErrnoException;
@@ -89,48 +88,20 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
         this.parent = parent;
         this.connection = process.sysif();
         this.state = new AtomicReference<>(State.ALIVE);
-        WeakReference<ChildTask> self = new WeakReference<>(this);
-        AtomicReference<State> st = state;
-        connection.onGone(() -> {
-            if (st.compareAndSet(State.ALIVE, State.DEAD)) {
-                cleanUpAfterDeath(process, self);
-            }
-        });
-        boolean remote = !ChildTransport.inJvm(connection.local());
-        ChildJanitor.register(this, "killing unreachable child task " + process.pid(), () -> {
-            if (st.compareAndSet(State.ALIVE, State.DEAD)) {
-                ChildJanitor.Work kill = () -> {
-                    process.kill(SIGKILL);
-                    process.exit(); // reaped once it has ended, by the process watcher
-                };
-                if (remote) {
-                    ChildJanitor.submit("killing unreachable child task " + process.pid(), kill); // a remote call may wait
-                } else {
-                    kill.run();
-                }
-            }
-        });
+        ChildTaskDeath.watch(this, process, state, !ChildTransport.inJvm(connection.local()));
     }
 
     /**
-     * A child that died without being asked to (killed, or its parent died): in the background,
-     * the task leaves its table as after {@link #exit} (the fds only it owned there, such as its
-     * server's eventfd in a table shared with the JVM, are closed through another task of that
-     * table), and the process is reaped.
+     * {@link ChildTaskDeath}, in the background after the process died unasked: the task leaves
+     * its table as after {@link #exit}.
      */
-    private static void cleanUpAfterDeath(ClonedChild process, WeakReference<ChildTask> self) {
-        ChildJanitor.submit("cleaning up after child task " + process.pid(), () -> {
-            ChildTask task = self.get();
-            if (task != null) {
-                task.lifecycle.lock();
-                try {
-                    task.leaveForGood();
-                } finally {
-                    task.lifecycle.unlock();
-                }
-            }
-            process.exit(); // reaped once it has ended, by the process watcher
-        });
+    void leaveAfterDeath() {
+        lifecycle.lock();
+        try {
+            leaveForGood();
+        } finally {
+            lifecycle.unlock();
+        }
     }
 
     /**
@@ -361,7 +332,7 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     /** {@link ChildExec}: the exec could not be sent or broke; the child is of no further use. */
     void execBroke() {
         if (state.compareAndSet(State.EXECING, State.DEAD)) {
-            cleanUpAfterDeath(process, new WeakReference<>(this));
+            ChildTaskDeath.cleanUp(process, new WeakReference<>(this));
         }
     }
 
