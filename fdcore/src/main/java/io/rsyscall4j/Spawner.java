@@ -126,15 +126,10 @@ final class Spawner {
     }
 
     /**
-     * Makes a child of {@code parent}, through its server (see {@link CloneFromChild});
-     * {@code parentInJvmTable} says the parent's fd table is the JVM's own.
+     * Makes a child of {@code parent}, through its server (see {@link CloneFromChild}), in the
+     * new namespaces of {@code namespaces} (0 for none); {@code parentInJvmTable} says the
+     * parent's fd table is the JVM's own.
      */
-    static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable)
-            throws SyscallException {
-        return CloneFromChild.clone(local, parent, files, parentInJvmTable, 0);
-    }
-
-    /** As {@link #cloneFrom(SyscallInterface, ClonedChild, boolean, boolean)}, in new namespaces too. */
     static ClonedChild cloneFrom(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable,
             long namespaces) throws SyscallException {
         return CloneFromChild.clone(local, parent, files, parentInJvmTable, namespaces);

@@ -103,8 +103,8 @@ class ChildMachineryTest {
     void aChildsServerMakesGrandchildrenAndTheyNest(SyscallInterface local) throws Exception {
         for (boolean files : new boolean[] {false, true}) {
             ClonedChild child = Spawner.cloneLocal(local, files);
-            ClonedChild grandchild = Spawner.cloneFrom(local, child, files, false);
-            ClonedChild greatGrandchild = Spawner.cloneFrom(local, grandchild, !files, false);
+            ClonedChild grandchild = Spawner.cloneFrom(local, child, files, false, 0);
+            ClonedChild greatGrandchild = Spawner.cloneFrom(local, grandchild, !files, false, 0);
             try {
                 assertEquals(grandchild.pid(), grandchild.sysif().syscall(Sys.GETPID));
                 assertEquals(child.pid(), grandchild.sysif().syscall(Sys.GETPPID));
@@ -124,7 +124,7 @@ class ChildMachineryTest {
     @MethodSource("providers")
     void killingAChildKillsItsChildren(SyscallInterface local) throws Exception {
         ClonedChild child = Spawner.cloneLocal(local, false);
-        ClonedChild grandchild = Spawner.cloneFrom(local, child, false, false);
+        ClonedChild grandchild = Spawner.cloneFrom(local, child, false, false, 0);
         child.kill(Linux.SIGKILL);
         assertEquals(128 + 9, child.waitFor());
         // PR_SET_PDEATHSIG: the grandchild dies with its parent, and init reaps it.
@@ -465,7 +465,7 @@ class ChildMachineryTest {
         ClonedChild child = Spawner.cloneLocal(local, false);
         child.kill(Linux.SIGKILL);
         assertEquals(128 + 9, child.waitFor());
-        assertThrows(SyscallSendError.class, () -> Spawner.cloneFrom(local, child, false, false));
+        assertThrows(SyscallSendError.class, () -> Spawner.cloneFrom(local, child, false, false, 0));
         assertNothingAdded(before, "a clone from a gone child");
     }
 
@@ -492,7 +492,7 @@ class ChildMachineryTest {
                 ClonedChild child = Spawner.cloneLocal(local, i % 2 == 0);
                 assertEquals(child.pid(), child.sysif().syscall(Sys.GETPID));
                 if (i % 10 == 0) {
-                    ClonedChild grandchild = Spawner.cloneFrom(local, child, i % 20 == 0, false);
+                    ClonedChild grandchild = Spawner.cloneFrom(local, child, i % 20 == 0, false, 0);
                     assertEquals(grandchild.pid(), grandchild.sysif().syscall(Sys.GETPID));
                     grandchild.kill(Linux.SIGKILL);
                     assertEquals(128 + 9, grandchild.waitFor());
