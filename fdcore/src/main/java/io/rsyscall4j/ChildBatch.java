@@ -65,7 +65,7 @@ final class ChildBatch implements AutoCloseable {
     long[] run() throws IOException {
         long[] results = task.process().sysif().pipelineUntilError(calls);
         for (int i = 0; i < results.length; i++) {
-            if (results[i] < 0 && results[i] >= -4095) {
+            if (ChildTransport.isErrno(results[i])) {
                 SyscallRequest r = calls.get(i);
                 ErrnoException e = new ErrnoException(r.nr(), (int) -results[i], null);
                 Failure f = failures.get(i);

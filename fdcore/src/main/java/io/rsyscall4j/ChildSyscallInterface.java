@@ -82,7 +82,7 @@ final class ChildSyscallInterface implements ChildTransport {
         } finally {
             unlockAndReport();
         }
-        if (raw < 0 && raw >= -4095) {
+        if (ChildTransport.isErrno(raw)) {
             throw ErrnoException.of(nr, (int) -raw, args);
         }
         return raw;
@@ -112,7 +112,7 @@ final class ChildSyscallInterface implements ChildTransport {
                 boolean failed = false;
                 for (int i = 0; i < n; i++) {
                     results[from + i] = mailbox.result(i);
-                    failed |= results[from + i] < 0 && results[from + i] >= -4095;
+                    failed |= ChildTransport.isErrno(results[from + i]);
                 }
                 if (failed && stopAtError) {
                     break;

@@ -37,6 +37,11 @@ import java.util.List;
  */
 interface ChildTransport extends SyscallInterface {
 
+    /** Whether {@code raw}, a raw result of a batch, is -errno (-4095..-1), the kernel's way to fail. */
+    static boolean isErrno(long raw) {
+        return raw < 0 && raw >= -4095;
+    }
+
     /**
      * Sends {@code requests} back to back and returns their raw results in order (-4095..-1 is
      * -errno; nothing is thrown for those), exactly as if sent one at a time, at the cost of one

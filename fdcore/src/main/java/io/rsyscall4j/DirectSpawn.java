@@ -177,7 +177,7 @@ final class DirectSpawn {
             local.syscall(Sys.CLOSE, efd.server());
             long[] results = ((ChildSyscallInterface) child.sysif()).awaitFirst(calls, parks);
             for (int i = 0; i < exec; i++) {
-                if (results[i] < 0 && results[i] >= -4095) {
+                if (ChildTransport.isErrno(results[i])) {
                     throw failed(calls.get(i), (int) -results[i], c);
                 }
             }

@@ -76,7 +76,7 @@ final class ExecPreparation {
         long[] results = connection.pipelineUntilError(calls);
         Reference.reachabilityFence(placement); // its handles keep the copies open until now
         for (int i = 0; i < exec; i++) {
-            if (results[i] < 0 && results[i] >= -4095) {
+            if (ChildTransport.isErrno(results[i])) {
                 SyscallRequest r = calls.get(i);
                 connection.syscall(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.fullSigset(), 0, 8);
                 String subject = switch (r.nr()) {

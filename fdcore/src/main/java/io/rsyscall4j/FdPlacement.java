@@ -78,7 +78,7 @@ final class FdPlacement {
         }
         long[] results = sysif.pipeline(closes);
         for (int i = 0; i < results.length; i++) {
-            if (results[i] < 0 && results[i] >= -4095) {
+            if (ChildTransport.isErrno(results[i])) {
                 throw ErrnoException.of(Sys.CLOSE, (int) -results[i], fds[i]);
             }
         }

@@ -255,7 +255,7 @@ final class Mailbox {
             long[] raw = remote.pipeline(calls); // SyscallSendError: none of them went out
             wakeDue = false;
             for (int i = 0; i < raw.length; i++) {
-                int errno = raw[i] < 0 && raw[i] >= -4095 ? (int) -raw[i] : 0;
+                int errno = ChildTransport.isErrno(raw[i]) ? (int) -raw[i] : 0;
                 if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR && !Errno.name(errno).equals(ETIMEDOUT)) {
                     throw ErrnoException.of(Sys.FUTEX, errno, calls.get(i).args());
                 }

@@ -190,7 +190,7 @@ final class RemoteConnection implements SyscallInterface {
         } finally {
             lock.unlock();
         }
-        if (raw < 0 && raw >= -4095) {
+        if (ChildTransport.isErrno(raw)) {
             throw ErrnoException.of(nr, (int) -raw, args);
         }
         return raw;
