@@ -23,6 +23,8 @@ final class TrustedFiles {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
     private static final int STICKY = 01000;
     private static final int ROOT = 0;
+    /** The effective uid the launcher runs as, once read; -1 before. Read by the launcher's main thread only. */
+    private static int user = -1;
 
     private TrustedFiles() {}
 
@@ -98,11 +100,13 @@ final class TrustedFiles {
 
     /**
      * "owned by uid N, neither root nor uid U" if the owner in {@code a} is neither root nor the
-     * user the launcher runs as (the owner of {@code /proc/self}); else null.
+     * user the launcher runs as (the owner of {@code /proc/self}, read once); else null.
      */
     private static String wrongOwner(Path checked, Map<String, Object> a) {
         int uid = (Integer) a.get("uid");
-        int user = (Integer) attributes(checked, Path.of("/proc/self")).get("uid");
+        if (user < 0) {
+            user = (Integer) attributes(checked, Path.of("/proc/self")).get("uid");
+        }
         return uid == ROOT || uid == user ? null : "owned by uid " + uid + ", neither root nor uid " + user;
     }
 
