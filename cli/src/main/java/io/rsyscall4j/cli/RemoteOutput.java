@@ -12,6 +12,8 @@ import io.rsyscall4j.fd.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * {@code exec --host} without {@code --fd 1=}: the program's stdout is a pipe on the host, and the
@@ -54,6 +56,12 @@ final class RemoteOutput implements AutoCloseable {
         OutputStream out = new FileOutputStream(java.io.FileDescriptor.out);
         byte[] chunk = new byte[CHUNK];
         try (SyscallMemory mem = SyscallMemory.map(task)) {
+            try (Borrowed b = pipe.read().borrow(task)) {
+                // The poll's fd and events stay; only its revents change.
+                ByteBuffer pollfd = ByteBuffer.allocate(POLLFD_SIZE).order(ByteOrder.nativeOrder());
+                pollfd.putInt(b.number()).putShort(POLLIN);
+                mem.write(0, pollfd.array(), 0, POLLFD_SIZE);
+            }
             while (true) {
                 waitReadable(mem);
                 int n = pipe.read().read(chunk, 0, chunk.length);
@@ -71,18 +79,10 @@ final class RemoteOutput implements AutoCloseable {
         }
     }
 
-    /** Waits until the read end has data or EOF, {@link #SLICE_MS} ms at a time. */
+    /** Waits until the read end (its pollfd in {@code mem}) has data or EOF, {@link #SLICE_MS} ms at a time. */
     private void waitReadable(SyscallMemory mem) throws IOException {
-        byte[] pollfd = new byte[POLLFD_SIZE];
         while (true) {
-            try (Borrowed b = pipe.read().borrow(task)) {
-                int fd = b.number();
-                pollfd[0] = (byte) fd;
-                pollfd[1] = (byte) (fd >> 8);
-                pollfd[2] = (byte) (fd >> 16);
-                pollfd[3] = (byte) (fd >> 24);
-                pollfd[4] = (byte) POLLIN;
-                mem.write(0, pollfd, 0, POLLFD_SIZE);
+            try (Borrowed b = pipe.read().borrow(task)) { // the number in mem stays this fd's meanwhile
                 if (task.sysif().syscall(Sys.POLL, mem.address(), 1, SLICE_MS) > 0) {
                     return;
                 }
