@@ -110,83 +110,86 @@ class BundlesBesideIT {
     @Test
     void aStickyDirectoryAboveOthersCanWriteIsAccepted() throws Exception {
         command("chmod", "1777", tmp.toString());
-        Run.Result r = run(List.of(), "exec", "--", "echo", "ran");
-        assertEquals(0, r.status(), r::toString);
-        assertEquals("ran\n", r.out(), r::toString);
+        assertRuns(jar);
     }
 
     @Test
     void aLinkToTheDirectoryRunsWhereNoOtherUserCanReplaceIt() throws Exception {
-        Path closed = Files.createDirectory(tmp.resolve("closed"));
-        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path link = Files.createSymbolicLink(closed.resolve("link"), launcher);
-        Run.Result r = run(List.of(), link.resolve(jar.getFileName()), "exec", "--", "echo", "ran");
-        assertEquals(0, r.status(), r::toString);
-        assertEquals("ran\n", r.out(), r::toString);
+        assertRuns(linkToLauncherIn("closed", "rwxr-xr-x").resolve(jar.getFileName()));
     }
 
     @Test
     void aLinkToTheDirectoryInADirectoryOthersCanWriteIsRefused() throws Exception {
-        Path open = Files.createDirectory(tmp.resolve("open"));
-        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path link = Files.createSymbolicLink(open.resolve("link"), launcher);
-        Path marker = tmp.resolve("marker");
-        Run.Result r = run(List.of(), link.resolve(jar.getFileName()), "exec", "--", "touch", marker.toString());
-        assertEquals(1, r.status(), r::toString);
-        assertEquals("rsyscall4j: will not load code from " + link + ": " + open
-                + ", a directory above it, is writable by group or others without the sticky bit (mode 0777)\n",
-                r.err(), r::toString);
-        assertFalse(Files.exists(marker), "nothing ran");
+        Path link = linkToLauncherIn("open", "rwxrwxrwx");
+        assertRefused(link.resolve(jar.getFileName()), "rsyscall4j: will not load code from " + link + ": "
+                + link.getParent() + ", a directory above it, is writable by group or others without the sticky bit"
+                + " (mode 0777)");
     }
 
     @Test
     void theJarAloneRunsTheBundlesInsideIt() throws Exception {
         command("rm", "-r", launcher.resolve("bundles").toString());
-        Run.Result r = run(List.of(), "exec", "--", "echo", "ran");
-        assertEquals(0, r.status(), r::toString);
-        assertEquals("ran\n", r.out(), r::toString);
+        assertRuns(jar);
     }
 
     @Test
     void theScriptRefusesAnAotCacheOthersCanWrite() throws Exception {
-        Path tree = tmp.resolve("tree");
-        Path target = Files.createDirectories(tree.resolve("launcher/target"));
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.copy(PrivateCacheIT.script(), tree.resolve("rsyscall4j"));
-        Files.copy(jar, target.resolve("rsyscall4j.jar"));
-        Path aot = Files.writeString(target.resolve("rsyscall4j.aot"), "not a cache: never mapped");
+        Path aot = scriptTreeWithCache();
         Files.setPosixFilePermissions(aot, PosixFilePermissions.fromString("rw-rw-rw-"));
-        Path marker = tmp.resolve("marker");
-        Run.Result r = Run.command(List.of(tree.resolve("rsyscall4j").toString(), "exec", "--", "touch", marker.toString()),
-                Map.of("JAVA_HOME", System.getProperty("java.home")));
-        assertEquals(1, r.status(), r::toString);
-        assertEquals("rsyscall4j: will not load code from " + aot + ": it is writable by group or others (mode 0666)\n",
-                r.err(), r::toString);
-        assertFalse(Files.exists(marker), "nothing ran");
+        assertScriptRefuses(aot, "rsyscall4j: will not load code from " + aot
+                + ": it is writable by group or others (mode 0666)");
     }
 
     @Test
     void theScriptRefusesAnAotCacheUnderADirectoryOthersCanWrite() throws Exception {
+        Path aot = scriptTreeWithCache();
+        Path tree = aot.getParent().getParent().getParent();
+        Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwxrwxr-x"));
+        assertScriptRefuses(aot, "rsyscall4j: will not load code from " + aot.getParent() + ": " + tree
+                + ", a directory above it, is writable by group or others without the sticky bit (mode 0775)");
+    }
+
+    /** A tree with the script and {@code launcher/target/} holding the jar and a fake AOT cache; returns the cache. */
+    private Path scriptTreeWithCache() throws IOException {
         Path tree = tmp.resolve("tree");
         Path target = Files.createDirectories(tree.resolve("launcher/target"));
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwxrwxr-x"));
         Files.copy(PrivateCacheIT.script(), tree.resolve("rsyscall4j"));
         Files.copy(jar, target.resolve("rsyscall4j.jar"));
-        Files.writeString(target.resolve("rsyscall4j.aot"), "not a cache: never mapped");
+        return Files.writeString(target.resolve("rsyscall4j.aot"), "not a cache: never mapped");
+    }
+
+    /** The tree's script, run with the cache at {@code aot}, says {@code line} and runs nothing. */
+    private void assertScriptRefuses(Path aot, String line) throws Exception {
+        Path script = aot.getParent().getParent().resolveSibling("rsyscall4j");
         Path marker = tmp.resolve("marker");
-        Run.Result r = Run.command(List.of(tree.resolve("rsyscall4j").toString(), "exec", "--", "touch", marker.toString()),
+        Run.Result r = Run.command(List.of(script.toString(), "exec", "--", "touch", marker.toString()),
                 Map.of("JAVA_HOME", System.getProperty("java.home")));
         assertEquals(1, r.status(), r::toString);
-        assertEquals("rsyscall4j: will not load code from " + target + ": " + tree
-                + ", a directory above it, is writable by group or others without the sticky bit (mode 0775)\n",
-                r.err(), r::toString);
+        assertEquals(line + "\n", r.err(), r::toString);
         assertFalse(Files.exists(marker), "nothing ran");
     }
 
+    /** A link {@code NAME/link} to the launcher's directory, in a new directory of mode {@code permissions}. */
+    private Path linkToLauncherIn(String name, String permissions) throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve(name));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(permissions));
+        return Files.createSymbolicLink(dir.resolve("link"), launcher);
+    }
+
+    private void assertRuns(Path jar) throws Exception {
+        Run.Result r = run(List.of(), jar, "exec", "--", "echo", "ran");
+        assertEquals(0, r.status(), r::toString);
+        assertEquals("ran\n", r.out(), r::toString);
+    }
+
     private void assertRefused(String line) throws Exception {
+        assertRefused(jar, line);
+    }
+
+    private void assertRefused(Path jar, String line) throws Exception {
         Path marker = tmp.resolve("marker");
-        Run.Result r = run(List.of(), "exec", "--", "touch", marker.toString());
+        Run.Result r = run(List.of(), jar, "exec", "--", "touch", marker.toString());
         assertEquals(1, r.status(), r::toString);
         assertEquals(line + "\n", r.err(), r::toString);
         assertFalse(Files.exists(marker), "nothing ran");
