@@ -3,6 +3,7 @@ package io.rsyscall4j;
 import static io.rsyscall4j.api.Linux.MSG_CMSG_CLOEXEC;
 import static io.rsyscall4j.api.Linux.MSG_CTRUNC;
 import static io.rsyscall4j.api.Linux.MSG_NOSIGNAL;
+import static io.rsyscall4j.api.Linux.SCM_MAX_FD;
 import static io.rsyscall4j.api.Linux.SCM_RIGHTS;
 import static io.rsyscall4j.api.Linux.SOL_SOCKET;
 
@@ -28,8 +29,6 @@ import java.util.Objects;
  * space, laid out for x86_64: msghdr at 0 (56 bytes), iovec at 56 (16), control at 72, data after.
  */
 final class FdPassing {
-    /** The kernel's {@code SCM_MAX_FD}: the most fds one message carries. */
-    static final int SCM_MAX_FD = 253;
     private static final int MSGHDR = 56;
     private static final int IOV = 56;
     private static final int CONTROL = 72;

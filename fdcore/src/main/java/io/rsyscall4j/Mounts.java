@@ -18,7 +18,6 @@ import java.util.Set;
  */
 final class Mounts {
     /** The size of {@code struct stat} on x86_64, where a bind's source check puts it. */
-    private static final int STAT_SIZE = 144;
 
     private Mounts() {}
 
@@ -47,7 +46,7 @@ final class Mounts {
                 long src = b.string(source);
                 long dst = b.string(target);
                 b.add(e -> new SandboxException(Sys.NEWFSTATAT, e.errno(), "bind source " + source,
-                        "the bind source does not exist"), Sys.NEWFSTATAT, Linux.AT_FDCWD, src, b.put(new byte[STAT_SIZE]), 0);
+                        "the bind source does not exist"), Sys.NEWFSTATAT, Linux.AT_FDCWD, src, b.put(new byte[Linux.STAT_SIZE]), 0);
                 b.add(e -> refused(e, source, target, hint(e.errno(), null)), Sys.MOUNT, src, dst, 0,
                         Linux.MS_BIND | Linux.MS_REC, 0);
                 if (readOnly) {

@@ -1,5 +1,6 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.POLLFD_SIZE;
 import static io.rsyscall4j.api.Linux.POLLIN;
 
 import io.rsyscall4j.api.Errno;
@@ -21,7 +22,6 @@ import java.nio.ByteOrder;
  * would deadlock a reader that drains them in turn.
  */
 final class OutputReader {
-    private static final int POLLFD_SIZE = 8;
     private static final int CHUNK = 64 * 1024;
 
     private OutputReader() {}

@@ -106,7 +106,7 @@ final class ProcessWatcher {
             long id = next++;
             actions.put(id, onExit);
             try {
-                epoll.ctl(EpollThread.EPOLL_CTL_ADD, pidfd, Linux.POLLIN | EpollThread.EPOLLONESHOT, id);
+                epoll.ctl(Linux.EPOLL_CTL_ADD, pidfd, Linux.POLLIN | Linux.EPOLLONESHOT, id);
             } catch (SyscallException | RuntimeException e) {
                 actions.remove(id);
                 throw e;

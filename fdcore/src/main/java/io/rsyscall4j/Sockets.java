@@ -197,7 +197,7 @@ public final class Sockets {
      * none is closed underneath it. Never raises {@code SIGPIPE}.
      *
      * @param data at least one byte (a stream socket carries the fds with its data)
-     * @param fds handles usable by this socket's task, at most {@value FdPassing#SCM_MAX_FD}
+     * @param fds handles usable by this socket's task, at most {@value io.rsyscall4j.api.Linux#SCM_MAX_FD}
      *     (the kernel's {@code SCM_MAX_FD})
      * @return the number of bytes of {@code data} sent (the fds went with the first of them)
      * @throws IllegalArgumentException no data, or too many fds: nothing is sent

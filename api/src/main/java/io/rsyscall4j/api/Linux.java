@@ -256,8 +256,36 @@ public final class Linux {
     public static final short POLLHUP = 0x10;
     /** {@code poll}: the fd is not open. */
     public static final short POLLNVAL = 0x20;
+    /** {@code sizeof(struct pollfd)}: an {@code int} fd, then {@code short} events and revents. */
+    public static final int POLLFD_SIZE = 8;
     /** {@code ioctl(2)}: the bytes ready to read (for a pipe's write end: written and not yet read). */
     public static final int FIONREAD = 0x541B;
+
+    // <sys/epoll.h>
+    /** {@code epoll_ctl(2)}: register an fd. */
+    public static final int EPOLL_CTL_ADD = 1;
+    /** {@code epoll_ctl(2)}: deregister an fd. */
+    public static final int EPOLL_CTL_DEL = 2;
+    /** {@code epoll_ctl(2)}: change an fd's events. */
+    public static final int EPOLL_CTL_MOD = 3;
+    /** {@code epoll} event flag: report once, then disarm until the next {@code EPOLL_CTL_MOD}. */
+    public static final int EPOLLONESHOT = 1 << 30;
+    /** {@code sizeof(struct epoll_event)}: packed on x86_64, a 32-bit mask then 64 bits of data. */
+    public static final int EPOLL_EVENT_SIZE = 12;
+
+    // <linux/futex.h>
+    /** {@code futex(2)}: sleep while the word holds the given value. */
+    public static final int FUTEX_WAIT = 0;
+    /** {@code futex(2)}: wake up to the given number of waiters. */
+    public static final int FUTEX_WAKE = 1;
+    /** {@code futex(2)} op flag: the word is in this process's memory only (no shared hashing). */
+    public static final int FUTEX_PRIVATE_FLAG = 128;
+
+    // <sys/stat.h>
+    /** {@code sizeof(struct stat)} on x86_64. */
+    public static final int STAT_SIZE = 144;
+    /** {@code offsetof(struct stat, st_mode)} on x86_64: a 32-bit mode. */
+    public static final int STAT_MODE_OFFSET = 24;
 
     // <sys/socket.h>
     /** Local sockets. */
@@ -291,6 +319,8 @@ public final class Linux {
     public static final int SHUT_RDWR = 2;
     /** {@code cmsg_type} of a control message carrying fds ({@code SOL_SOCKET} level). */
     public static final int SCM_RIGHTS = 1;
+    /** The most fds one {@code SCM_RIGHTS} message carries (the kernel's {@code net/scm.h}; no user header has it). */
+    public static final int SCM_MAX_FD = 253;
     public static final int MSG_CTRUNC = 0x8;
     public static final int MSG_TRUNC = 0x20;
     public static final int MSG_NOSIGNAL = 0x4000;

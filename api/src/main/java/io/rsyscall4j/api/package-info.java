@@ -7,7 +7,7 @@
  * <p>Versioned on its own (OSGi semantic versioning): a change that breaks the providers that
  * implement {@code SyscallInterface}, or the code that calls it, is a major version.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 package io.rsyscall4j.api;
 
 import org.osgi.annotation.versioning.Version;

@@ -1,5 +1,6 @@
 package io.rsyscall4j.cli;
 
+import static io.rsyscall4j.api.Linux.POLLFD_SIZE;
 import static io.rsyscall4j.api.Linux.POLLIN;
 
 import io.rsyscall4j.Pipe;
@@ -24,7 +25,6 @@ import java.nio.ByteOrder;
 final class RemoteOutput implements AutoCloseable {
     /** The longest the connection is held by one wait for output. */
     static final int SLICE_MS = 20;
-    private static final int POLLFD_SIZE = 8;
     private static final int CHUNK = 64 * 1024;
 
     private final Task task;

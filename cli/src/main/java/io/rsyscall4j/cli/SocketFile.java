@@ -3,6 +3,8 @@ package io.rsyscall4j.cli;
 import static io.rsyscall4j.api.Linux.AT_FDCWD;
 import static io.rsyscall4j.api.Linux.AT_SYMLINK_NOFOLLOW;
 import static io.rsyscall4j.api.Linux.S_IFMT;
+import static io.rsyscall4j.api.Linux.STAT_MODE_OFFSET;
+import static io.rsyscall4j.api.Linux.STAT_SIZE;
 import static io.rsyscall4j.api.Linux.S_IFSOCK;
 
 import io.rsyscall4j.Task;
@@ -26,8 +28,6 @@ import java.nio.ByteOrder;
  * @param path the path as a byte string ({@link RawText}): one char per byte
  */
 record SocketFile(String path, long device, long inode) {
-    private static final int STAT_SIZE = 144;
-    private static final int ST_MODE = 24;
 
     /** The socket file at {@code path} as it is now ({@code lstat}): call right after the bind. */
     static SocketFile boundAt(Task task, String path) throws IOException {
@@ -78,7 +78,7 @@ record SocketFile(String path, long device, long inode) {
             byte[] st = new byte[STAT_SIZE];
             scratch.read(stat, st, 0, STAT_SIZE);
             ByteBuffer b = ByteBuffer.wrap(st).order(ByteOrder.LITTLE_ENDIAN);
-            if ((b.getInt(ST_MODE) & S_IFMT) != S_IFSOCK) {
+            if ((b.getInt(STAT_MODE_OFFSET) & S_IFMT) != S_IFSOCK) {
                 return null;
             }
             return new long[] {b.getLong(0), b.getLong(8)};

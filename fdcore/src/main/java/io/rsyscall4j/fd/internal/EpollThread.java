@@ -17,16 +17,10 @@ import java.nio.ByteOrder;
  * <p>Registrations ({@link #ctl}) share one event struct in the page: their callers serialize them.
  */
 public final class EpollThread {
-    public static final int EPOLL_CTL_ADD = 1;
-    public static final int EPOLL_CTL_DEL = 2;
-    public static final int EPOLL_CTL_MOD = 3;
-    public static final int EPOLLONESHOT = 1 << 30;
     private static final System.Logger LOG = System.getLogger(EpollThread.class.getName());
-    /** {@code struct epoll_event} is packed on x86_64: a 32-bit mask, then 64 bits of data. */
-    private static final int EVENT_SIZE = 12;
     private static final int MAX_EVENTS = 256;
     /** The page: the events {@code epoll_wait} fills, then one event for registrations, then 8 bytes for the eventfd. */
-    private static final int CTL_EVENT = MAX_EVENTS * EVENT_SIZE;
+    private static final int CTL_EVENT = MAX_EVENTS * Linux.EPOLL_EVENT_SIZE;
     private static final int COUNTER = CTL_EVENT + 16;
     private static final int PAGE = Linux.PAGE_SIZE;
     /** The data of the stop eventfd's event; no registration may use it. */
@@ -68,7 +62,7 @@ public final class EpollThread {
             page = local.syscall(Sys.MMAP, 0, PAGE, Linux.PROT_READ | Linux.PROT_WRITE,
                     Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0);
             EpollThread t = new EpollThread(local, what, threadName, handler, epfd, stopFd, page);
-            t.ctl(EPOLL_CTL_ADD, stopFd, Linux.POLLIN, STOP);
+            t.ctl(Linux.EPOLL_CTL_ADD, stopFd, Linux.POLLIN, STOP);
             t.thread.start();
             return t;
         } catch (SyscallException | RuntimeException | Error e) {
@@ -92,15 +86,15 @@ public final class EpollThread {
 
     /** {@code epoll_ctl(op, fd, {events, data})}; callers serialize their calls. */
     public void ctl(int op, int fd, int events, long data) throws SyscallException {
-        byte[] event = ByteBuffer.allocate(EVENT_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(events)
+        byte[] event = ByteBuffer.allocate(Linux.EPOLL_EVENT_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(events)
                 .putLong(data).array();
-        local.writeMemory(page + CTL_EVENT, event, 0, EVENT_SIZE);
+        local.writeMemory(page + CTL_EVENT, event, 0, Linux.EPOLL_EVENT_SIZE);
         local.syscall(Sys.EPOLL_CTL, epfd, op, fd, page + CTL_EVENT);
     }
 
     /** Takes {@code fd} out of the set. */
     public void delete(int fd) throws SyscallException {
-        local.syscall(Sys.EPOLL_CTL, epfd, EPOLL_CTL_DEL, fd, 0);
+        local.syscall(Sys.EPOLL_CTL, epfd, Linux.EPOLL_CTL_DEL, fd, 0);
     }
 
     /** Wakes the thread to stop after its current batch. */
@@ -115,7 +109,7 @@ public final class EpollThread {
     }
 
     private void run(Events handler) {
-        byte[] events = new byte[MAX_EVENTS * EVENT_SIZE];
+        byte[] events = new byte[MAX_EVENTS * Linux.EPOLL_EVENT_SIZE];
         ByteBuffer buf = ByteBuffer.wrap(events).order(ByteOrder.LITTLE_ENDIAN);
         long[] data = new long[MAX_EVENTS];
         while (true) {
@@ -132,11 +126,11 @@ public final class EpollThread {
                 LOG.log(System.Logger.Level.ERROR, "rsyscall4j: the " + what + " failed; it stops", e);
                 return;
             }
-            local.readMemory(page, events, 0, n * EVENT_SIZE);
+            local.readMemory(page, events, 0, n * Linux.EPOLL_EVENT_SIZE);
             boolean stop = false;
             int count = 0;
             for (int i = 0; i < n; i++) {
-                long d = buf.getLong(i * EVENT_SIZE + 4);
+                long d = buf.getLong(i * Linux.EPOLL_EVENT_SIZE + 4);
                 if (d == STOP) {
                     stop = true;
                 } else {

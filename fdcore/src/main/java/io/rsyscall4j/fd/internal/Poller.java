@@ -2,6 +2,7 @@ package io.rsyscall4j.fd.internal;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Linux;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
@@ -245,12 +246,12 @@ public final class Poller {
                         if (e == null) {
                             e = new Entry();
                             e.events = events;
-                            ctl(EpollThread.EPOLL_CTL_ADD, fd, events | EpollThread.EPOLLONESHOT, fd);
+                            ctl(Linux.EPOLL_CTL_ADD, fd, events | Linux.EPOLLONESHOT, fd);
                             entries.put(fd, e);
                         } else {
                             // Re-arms it too: the one-shot may have fired for waiters still leaving.
                             e.events |= events;
-                            ctl(EpollThread.EPOLL_CTL_MOD, fd, e.events | EpollThread.EPOLLONESHOT, fd);
+                            ctl(Linux.EPOLL_CTL_MOD, fd, e.events | Linux.EPOLLONESHOT, fd);
                         }
                     } catch (SyscallException | RuntimeException x) {
                         removeLocked(w, java.util.Arrays.copyOf(fds, i));
