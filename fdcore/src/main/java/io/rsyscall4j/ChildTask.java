@@ -51,33 +51,20 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     enum State { ALIVE, EXECING, EXECED, EXITING, EXITED, DEAD }
 
     private final ClonedChild process;
-    /**
-     * The task that made this one, held so that it lives as long as this one: this child's
-     * process dies with its parent's ({@code PR_SET_PDEATHSIG}), and only the parent can reap it.
-     * Without it, a program that kept a grandchild but dropped the child would see the child
-     * collected and killed, and the grandchild killed with it.
-     */
+    /** The task that made this one, kept as long as this one: the child dies with it ({@code PR_SET_PDEATHSIG}). */
     private final Task parent;
     private final ChildTransport connection;
     private final AtomicReference<State> state;
     private final ReentrantLock lifecycle = new ReentrantLock();
-    /**
-     * The task this child descends from that owns its address space: the JVM's local task, or a
-     * remote task. While this task is in the root's fd table, the root makes the fds of this
-     * task's children itself ({@code Spawner}).
-     */
+    /** The JVM's local task or the remote task this one descends from: it owns the address space. */
     private final Task root;
-    /**
-     * The server's fd (the connection's eventfd, which it writes to tell of an answer), owned by
-     * this task like any of its fds (so unshare and exit keep it right).
-     */
+    /** The server's eventfd, owned by this task like any of its fds (so unshare and exit keep it right). */
     private FileDescriptor serverFd;
     /** Whether the task has left its table for good (guarded by {@link #lifecycle}). */
     private boolean left;
     /**
-     * Whether another process may be in this task's kernel fd table: it was cloned with
-     * {@link CloneFlag#FILES}, or cloned a child with it, since its last unshare. exec must unshare
-     * first then; a table known private needs no unshare.
+     * Whether another process may share this task's fd table ({@link CloneFlag#FILES} since the
+     * last unshare): exec unshares it first.
      */
     private volatile boolean mayShareTable;
 
@@ -337,11 +324,9 @@ public final class ChildTask extends ConfinedTask implements AutoCloseable {
     }
 
     /**
-     * After exit or a successful exec: the process no longer has the table this task was in. As
-     * in rsyscall, the task moves to a fresh table holding its handles (which stay, but every use
-     * of them now fails), and the fds only it owned in the old table are closed through another
-     * task of that table, if there is one (a {@link CloneFlag#FILES} child's server eventfd and
-     * fds in the JVM's table).
+     * After exit or a successful exec, as in rsyscall: the task moves to a fresh table holding its
+     * (now unusable) handles, and the fds only it owned in the old one are closed through another
+     * task of that table, if there is one.
      */
     private void leaveForGood() {
         if (left) {
