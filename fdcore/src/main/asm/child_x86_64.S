@@ -40,6 +40,10 @@
  *                   on it, private)
  *         12  int   taken word: the number of the last batch the server took
  *         16  int   answered word: as the answer word, but never cleared by the kernel
+ *         48  int   server sleeping: 1 from just before the server's futex wait on the request
+ *                   word until it wakes; the JVM wakes it only while this is 1
+ *         52  int   caller looking: 1 while the JVM's thread spins on the answer word, so the
+ *                   server need not wake it; 0 (it sleeps, or never spins) and the server wakes it
  *       4096  int   flags: 1 to be told by an eventfd write rather than a futex wake; 2 to stop
  *                   the batch at its first request that fails (-4095..-1): the later ones do
  *                   not run, and their result slots keep what they held
@@ -145,34 +149,65 @@ trampoline:
  * number of the last batch taken, store that number in the taken word, run the batch's requests
  * in order (results into the mailbox; up to the first that fails, if the batch asks), store the
  * number in the answered word and the answer word, and tell the JVM: write 1 to the eventfd if
- * the batch asks for it, else futex-wake the
- * answer word (shared, as the kernel's own wake of that word at exit).
+ * the batch asks for it, else futex-wake the answer word (shared, as the kernel's own wake of
+ * that word at exit) unless the caller looking word says the JVM spins on it.
+ *
+ * The wait: look at the request word, a sched_yield between looks (on one CPU the yield runs
+ * the JVM's thread at once; on two it returns at once), for SPIN_CYCLES of the time stamp
+ * counter (25 us at 2.6 GHz: bounded in time, so a server that gets little CPU, or whose
+ * yields run others for long, still sleeps soon), then set the server sleeping word and
+ * futex-wait on the request word, whose value the kernel compares again once the sleeping word
+ * is stored.
+ *
+ * No wake is lost (Dekker): each side stores its word (request / answer), then, after a full
+ * fence, loads the other side's (server sleeping / caller looking); the sleeper stores its word,
+ * then, after a full fence, looks at (or futex-compares) the word it waits for. One of the two
+ * loads must see the other's store: the poster wakes, or the sleeper does not sleep. Here xchg
+ * with memory is the fence (it is locked); in the JVM, VarHandle.fullFence.
  *
  * The store to the taken word is the commit point. A child killed before it never ran any of the
  * batch (the JVM reports a send error, safe to redo); after it, the batch may have run (a
  * hangup). A SIGKILL that comes while the server sleeps in futex_wait kills it there, before it
  * looks at the request word again.
  */
+        .set    SPIN_CYCLES, 65536
 server:
         pushq   %rbx                    /* rbx: the mailbox */
         pushq   %rbp                    /* ebp: the number of the last batch taken */
         pushq   %r12                    /* r12d: the eventfd */
-        pushq   %r13                    /* r13: the index of the request running */
+        pushq   %r13                    /* r13: the spin's end (tsc) while waiting; the request running */
         pushq   $1                      /* 0(%rsp): the 8-byte 1 an eventfd write adds; 16-aligned */
         movq    %rdi, %rbx
         movl    %esi, %r12d
         movl    16(%rbx), %ebp          /* start after the last batch answered */
 .Lserver_wait:
+        rdtsc
+        shlq    $32, %rdx
+        orq     %rdx, %rax
+        leaq    SPIN_CYCLES(%rax), %r13
+.Lserver_look:
         movl    8(%rbx), %eax
         cmpl    %ebp, %eax
         jne     .Lserver_take
+        rdtsc
+        shlq    $32, %rdx
+        orq     %rdx, %rax
+        cmpq    %r13, %rax
+        jae     .Lserver_sleep          /* spun long enough */
+        movl    $24, %eax               /* sched_yield() */
+        syscall
+        jmp     .Lserver_look
+.Lserver_sleep:
+        movl    $1, %eax
+        xchgl   %eax, 48(%rbx)          /* server sleeping; a full fence before the futex compares */
         movl    $202, %eax              /* futex(&request, FUTEX_WAIT_PRIVATE, last, NULL) */
         leaq    8(%rbx), %rdi
         movl    $128, %esi
         movl    %ebp, %edx
         xorl    %r10d, %r10d
         syscall
-        jmp     .Lserver_wait           /* woken, changed (EAGAIN) or EINTR: look again */
+        movl    $0, 48(%rbx)            /* awake: woken, changed (EAGAIN) or EINTR */
+        jmp     .Lserver_wait
 .Lserver_take:
         movl    %eax, %ebp
         movl    %ebp, 12(%rbx)          /* taken: from here on the batch may run */
@@ -201,9 +236,12 @@ server:
         jz      .Lserver_run            /* failed, but the batch runs on */
 .Lserver_answered:
         movl    %ebp, 16(%rbx)          /* answered */
-        movl    %ebp, (%rbx)            /* the answer word */
+        movl    %ebp, %eax
+        xchgl   %eax, (%rbx)            /* the answer word; a full fence before the look below */
         testl   $1, 4096(%rbx)
         jnz     .Lserver_notify
+        cmpl    $0, 52(%rbx)
+        jne     .Lserver_wait           /* the caller is looking: no wake */
         movl    $202, %eax              /* futex(&answer, FUTEX_WAKE, 1): shared */
         movq    %rbx, %rdi
         movl    $1, %esi

@@ -20,14 +20,24 @@ import java.util.List;
  * requests and their answers, and the futex and eventfd wake-ups that go with them. Not
  * thread-safe: its one user, {@link ChildSyscallInterface}, serialises calls.
  *
- * <p>A batch is numbered (never 0). The JVM writes the requests, then the request word, then
- * futex-wakes it (private: the JVM and the child share one {@code mm}). The server stores the
- * number in the taken word, runs the requests, stores their results, the answered word and the
- * answer word, then wakes the JVM. The answer word is also the clone's
- * {@code CLONE_CHILD_CLEARTID} word, which the kernel sets to 0 and futex-wakes (a shared wake)
- * when the child exits, dies or execs while the JVM still uses the memory: so a platform thread
- * waits in one plain shared {@code FUTEX_WAIT} on that word and sees the answer, the death and
- * the exec alike (needs nothing newer than the {@code CLONE_PIDFD} the clone already asks for).
+ * <p>A batch is numbered (never 0). The JVM writes the requests, then the request word. The server
+ * stores the number in the taken word, runs the requests, stores their results, the answered word
+ * and the answer word. The answer word is also the clone's {@code CLONE_CHILD_CLEARTID} word, which
+ * the kernel sets to 0 and futex-wakes (a shared wake) when the child exits, dies or execs while
+ * the JVM still uses the memory: so a platform thread sees the answer, the death and the exec
+ * alike by looking at that word, or in one plain shared {@code FUTEX_WAIT} on it.
+ *
+ * <p><b>Spin, then sleep.</b> Each side looks at the word it waits for, a {@code sched_yield}
+ * between looks, for a bounded time ({@link #SPIN_NANOS}; on one CPU the yield runs the other
+ * side at once, so a round trip is two yields and no futex call), then sleeps in {@code
+ * FUTEX_WAIT} (the server on the request word, private; the JVM on the answer word, shared). The
+ * server sets its sleeping word before its wait; the JVM clears its looking word before its own;
+ * a poster wakes the other side only when that word says it may sleep. No wake-up is lost:
+ * poster and sleeper each store their word, make a full fence, then load the other's (the
+ * sleeper's load is its last look, and the futex compares again), so at least one of them sees
+ * the other's store: the poster wakes, or the sleeper does not sleep. The JVM's plain accesses
+ * through {@code local} are ordered by {@link VarHandle#fullFence}, the server's by a locked
+ * {@code xchg}.
  *
  * <p>A virtual thread must not hold its carrier in {@code futex}: it asks the server to write its
  * eventfd instead of waking the word (the batch's notify flag) and parks in {@link Poller} on
@@ -36,8 +46,10 @@ import java.util.List;
  * otherwise, a safety net).
  *
  * <p>Every access goes through {@code local}, the interface of the address space the mailbox is
- * in, so that the same protocol serves a child of a task on another host; parking in the
- * {@link Poller} (whose fds are the JVM's) only applies when {@code local} is the JVM's own.
+ * in, so that the same protocol serves a child of a task on another host; spinning and parking in
+ * the {@link Poller} (whose fds are the JVM's) only apply when {@code local} is the JVM's own.
+ * Elsewhere the JVM never spins and always wakes, and its looking word stays 0, so the server
+ * always wakes it too.
  * There, the remote task's server runs the futex wait, with a timeout of
  * {@link RemoteConnection#WAIT_SLICE_NANOS} (a {@code timespec} in the mailbox's words), so that
  * it serves other callers between slices; and a call costs two round trips over the connection:
@@ -59,6 +71,19 @@ final class Mailbox {
     private static final long EVENT_COUNT = 24;
     /** A {@code struct timespec} of one wait slice, for a mailbox in another host's memory. */
     private static final long SLICE = 32;
+    /** 1 while the server sleeps (or is about to) in its futex wait on the request word. */
+    static final long SERVER_SLEEPING = 48;
+    /**
+     * 0 while the JVM's thread sleeps (or is about to) on the answer word, or always where the JVM
+     * never spins (set once by {@link #reset}): the server wakes it only then.
+     */
+    static final long CALLER_LOOKING = 52;
+    /**
+     * How long the JVM looks at the answer word, a {@code sched_yield} between looks, before it
+     * sleeps (the server's {@code SPIN_CYCLES} is as long at 2.6 GHz): bounded in time, so an
+     * answer that is long in coming costs a short spin whatever else runs on the CPU.
+     */
+    static final long SPIN_NANOS = 25_000;
     private static final long NOTIFY = 4096;
     private static final long REQUESTS = NOTIFY + 8;
     private static final long RESULTS = REQUESTS + (long) MAX_BATCH * REQUEST_SIZE;
@@ -80,7 +105,8 @@ final class Mailbox {
     private final long base;
     private final int eventFd;
     private final int pidfd;
-    private final boolean parksInPoller;
+    /** Whether {@code local} is the JVM's own provider: then the JVM spins, parks, and wakes only sleepers. */
+    private final boolean inJvm;
     /** Where the futex wait's timeout is: 0 (none) in the JVM, {@link #SLICE} elsewhere. */
     private final long timeout;
     /** The remote task's connection, for a mailbox in another host's memory; else null. */
@@ -111,10 +137,10 @@ final class Mailbox {
         this.base = base;
         this.eventFd = eventFd;
         this.pidfd = pidfd;
-        this.parksInPoller = ChildTransport.inJvm(local);
-        this.timeout = parksInPoller ? 0 : base + SLICE;
+        this.inJvm = ChildTransport.inJvm(local);
+        this.timeout = inJvm ? 0 : base + SLICE;
         this.remote = local instanceof RemoteConnection r ? r : null;
-        if (!parksInPoller) {
+        if (!inJvm) {
             byte[] slice = new byte[16];
             LONG_LE.set(slice, 8, RemoteConnection.WAIT_SLICE_NANOS);
             local.writeMemory(timeout, slice, 0, slice.length);
@@ -198,7 +224,12 @@ final class Mailbox {
         putInt(REQUEST, posted);
         if (deferWake) {
             wakeDue = true;
-        } else {
+            return posted;
+        }
+        if (inJvm) {
+            VarHandle.fullFence(); // the request word, then the sleeping word: see the class comment
+        }
+        if (!inJvm || getInt(SERVER_SLEEPING) != 0) {
             local.syscall(Sys.FUTEX, base + REQUEST, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0);
         }
         return posted;
@@ -206,12 +237,13 @@ final class Mailbox {
 
     /** Whether the calling thread should ask to be told by the eventfd (and park in the poller). */
     boolean parks() {
-        return parksInPoller && Poller.inVirtualThread();
+        return inJvm && Poller.inVirtualThread();
     }
 
     /**
      * Waits until batch {@code seq} is answered (returns true) or the child is gone (false).
-     * An answer stored just before the child died still counts.
+     * An answer stored just before the child died still counts. A platform thread in the JVM
+     * spins first, then sleeps (see the class comment).
      *
      * @param parks the batch was posted with notify: park in the poller rather than in futex
      * @param exec the batch holds an {@code execve}, which only the answer word shows
@@ -220,6 +252,28 @@ final class Mailbox {
         if (remote != null) {
             return awaitOnAnotherHost(seq);
         }
+        if (!inJvm || parks) {
+            return sleepUntil(seq, parks, exec);
+        }
+        long start = System.nanoTime();
+        do {
+            int answer = getInt(ANSWER);
+            if (answer == seq || answer == 0) {
+                return answer == seq || getInt(ANSWERED) == seq;
+            }
+            local.syscall(Sys.SCHED_YIELD);
+        } while (System.nanoTime() - start < SPIN_NANOS);
+        putInt(CALLER_LOOKING, 0);
+        VarHandle.fullFence(); // the looking word, then the answer word: see the class comment
+        try {
+            return sleepUntil(seq, false, exec);
+        } finally {
+            putInt(CALLER_LOOKING, 1);
+        }
+    }
+
+    /** {@link #await} without a spin: the answer word, then a wait (futex, or the poller's) until it changes. */
+    private boolean sleepUntil(int seq, boolean parks, boolean exec) throws SyscallException {
         while (true) {
             int answer = getInt(ANSWER);
             if (answer == seq) {
@@ -337,6 +391,9 @@ final class Mailbox {
         }
         INT_LE.set(words, 4, -1); // ChildStack's ptid word, between them
         local.writeMemory(base, words, 0, words.length);
+        byte[] sleeping = new byte[8]; // the server sleeping word (0), the caller looking word
+        INT_LE.set(sleeping, 4, ChildTransport.inJvm(local) ? 1 : 0);
+        local.writeMemory(base + SERVER_SLEEPING, sleeping, 0, sleeping.length);
     }
 
     /**
