@@ -18,11 +18,11 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Rows {@code remote-syscall} and {@code futex-ping-pong}: {@code getpid} run inside a child task —
- * a request stored in the mailbox the JVM shares with the child's syscall server, a futex wake-up
- * each way — against two C processes ping-ponging the same bytes over two pipes (the transport
- * child tasks used before), and against two C processes doing what the mailbox does (shared
- * memory, futex wake-ups: the limit of this transport). bench/run gives all the same CPU
- * placement. (The control row {@code remote-syscall-vs-socket} runs it against C over a
+ * a request stored in the mailbox the JVM shares with the child's syscall server, each side
+ * handing the CPU over with {@code sched_yield} while it spins, futex wake-ups only for a side
+ * that went to sleep — against two C processes ping-ponging the same bytes over two pipes (the
+ * transport child tasks used before), and against two C processes sharing memory and futex-waking
+ * each other. bench/run gives all the same CPU placement. (The control row {@code remote-syscall-vs-socket} runs it against C over a
  * socketpair.)
  */
 @State(Scope.Benchmark)
