@@ -1,5 +1,8 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.FUTEX_PRIVATE_FLAG;
+import static io.rsyscall4j.api.Linux.FUTEX_WAIT;
+import static io.rsyscall4j.api.Linux.FUTEX_WAKE;
 import static io.rsyscall4j.api.Linux.POLLIN;
 
 import io.rsyscall4j.api.Errno;
@@ -92,9 +95,6 @@ final class Mailbox {
     /** The number of every word before the first batch. */
     static final int FIRST = 1;
 
-    private static final int FUTEX_WAIT = 0;
-    private static final int FUTEX_WAKE = 1;
-    private static final int FUTEX_PRIVATE_FLAG = 128;
     private static final String ETIMEDOUT = "ETIMEDOUT";
     private static final long EXEC_PARK_NANOS = 1_000_000L;
     private static final long IDLE_PARK_NANOS = 100_000_000L;
