@@ -42,8 +42,9 @@
  *         16  int   answered word: as the answer word, but never cleared by the kernel
  *         48  int   server sleeping: 1 from just before the server's futex wait on the request
  *                   word until it wakes; the JVM wakes it only while this is 1
- *         52  int   caller looking: 1 while the JVM's thread spins on the answer word, so the
- *                   server need not wake it; 0 (it sleeps, or never spins) and the server wakes it
+ *         52  int   caller looking: 0 from just before the JVM's thread sleeps on the answer
+ *                   word until it wakes, and always where it never spins: then the server wakes
+ *                   it; else 1, and the JVM spins on the word
  *       4096  int   flags: 1 to be told by an eventfd write rather than a futex wake; 2 to stop
  *                   the batch at its first request that fails (-4095..-1): the later ones do
  *                   not run, and their result slots keep what they held

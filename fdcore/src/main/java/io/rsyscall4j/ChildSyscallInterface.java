@@ -14,8 +14,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs syscalls inside a child task that shares its cloner's memory, through a {@link Mailbox}
- * in the child's {@link ChildStack}: requests and answers are plain stores to memory both see, a
- * round trip two futex wake-ups (the rules every transport keeps are {@link ChildTransport}'s).
+ * in the child's {@link ChildStack}: requests and answers are plain stores to memory both see,
+ * each side spinning a little on the other's word before it sleeps in a futex (the rules every
+ * transport keeps are {@link ChildTransport}'s).
  *
  * <p><b>How each outcome is told.</b> The server stores a batch's number in the mailbox's taken
  * word before it runs anything of it; the kernel clears the answer word when the child exits,

@@ -52,8 +52,7 @@ import java.util.List;
  * in, so that the same protocol serves a child of a task on another host; spinning and parking in
  * the {@link Poller} (whose fds are the JVM's) only apply when {@code local} is the JVM's own.
  * Elsewhere the JVM never spins and always wakes, and its looking word stays 0, so the server
- * always wakes it too.
- * There, the remote task's server runs the futex wait, with a timeout of
+ * always wakes it too. On another host, the remote task's server runs the futex wait, with a timeout of
  * {@link RemoteConnection#WAIT_SLICE_NANOS} (a {@code timespec} in the mailbox's words), so that
  * it serves other callers between slices; and a call costs two round trips over the connection:
  * the batch, its wake and the first wait go together ({@link #postForAwait}), then the answer
