@@ -156,7 +156,8 @@ trampoline:
  * The wait: look at the request word, a sched_yield between looks (on one CPU the yield runs
  * the JVM's thread at once; on two it returns at once), for SPIN_CYCLES of the time stamp
  * counter (25 us at 2.6 GHz: bounded in time, so a server that gets little CPU, or whose
- * yields run others for long, still sleeps soon), then set the server sleeping word and
+ * yields run others for long, still sleeps soon; a counter that goes back, as on a CPU whose
+ * counter lags, ends the spin too), then set the server sleeping word and
  * futex-wait on the request word, whose value the kernel compares again once the sleeping word
  * is stored.
  *
@@ -195,6 +196,9 @@ server:
         orq     %rdx, %rax
         cmpq    %r13, %rax
         jae     .Lserver_sleep          /* spun long enough */
+        leaq    -SPIN_CYCLES(%r13), %rcx
+        cmpq    %rcx, %rax
+        jb      .Lserver_sleep          /* the counter went back (a CPU whose counter lags): stop too */
         movl    $24, %eax               /* sched_yield() */
         syscall
         jmp     .Lserver_look
