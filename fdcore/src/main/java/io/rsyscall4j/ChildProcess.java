@@ -27,7 +27,8 @@ import java.util.concurrent.TimeoutException;
  * held up by a waiter. The program is reaped in the background as soon as it ends, waited for or
  * not, by one thread that watches every process's pidfd, which also completes {@link #onExit()}:
  * no thread per program. (The JDK's own reaper only reaps the processes {@code ProcessBuilder}
- * started.) The program is killed if its parent task dies first (the parent-death signal survives
+ * started.) A platform thread in {@link #waitFor()} waits on the pidfd itself and reaps the
+ * program as it ends, saving the hand-off from the watching thread. The program is killed if its parent task dies first (the parent-death signal survives
  * exec), and so ends with the JVM — unless its exec changed its credentials: the kernel clears the
  * parent-death signal when an exec changes the effective or filesystem user or group id (a
  * set-user-ID or set-group-ID program of another owner or group) or gives capabilities the
@@ -123,7 +124,7 @@ public final class ChildProcess extends Process {
     @Override
     public int waitFor() throws InterruptedException {
         try {
-            return exit.get();
+            return process.awaitExit();
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         }

@@ -10,8 +10,10 @@ import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.api.SyscallSendError;
+import io.rsyscall4j.fd.internal.Poller;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -46,6 +48,12 @@ final class ClonedChild {
     /** Completed once the process is reaped and released ({@link #exit}). */
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final AtomicBoolean watched = new AtomicBoolean();
+    /** The watcher's number for this process ({@link ProcessWatcher#unwatch}), 0 if not watched. */
+    private volatile long watchId;
+    /** Taken by whoever reaps, or by a thread {@linkplain #awaitExit waiting} to: exactly one reaper. */
+    private final AtomicBoolean reaper = new AtomicBoolean();
+    /** Set once the pidfd said the process ended, before anyone tries to take {@link #reaper}. */
+    private volatile boolean endSeen;
     /** Read-locked to signal through the pidfd, write-locked to close it. */
     private final ReentrantReadWriteLock pidfdLock = new ReentrantReadWriteLock();
     /** Whether the pidfd is closed. Guarded by {@link #pidfdLock}. */
@@ -114,7 +122,7 @@ final class ClonedChild {
             return;
         }
         if (parent != null && !parent.inJvmPidNamespace) {
-            pid = pidOfPidfd(pidfd);
+            pid = Reaping.pidOf(pidfd);
         }
         ownPid = sameAsParent ? pidInParent : (int) sysif.syscall(Sys.GETPID);
     }
@@ -148,20 +156,6 @@ final class ClonedChild {
         }
         serverFdsInParentTable = false;
         return new int[] {serverFd};
-    }
-
-    /** The pid, in the JVM's pid namespace, of the process of the JVM's pidfd {@code fd}. */
-    private static int pidOfPidfd(int fd) throws SyscallException {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
-                if (line.startsWith("Pid:")) {
-                    return Integer.parseInt(line.substring(4).trim());
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            throw new SyscallSendError("reading the pid of pidfd " + fd + ": " + e, e);
-        }
-        throw new SyscallSendError("/proc/self/fdinfo/" + fd + " names no pid");
     }
 
     /**
@@ -224,18 +218,23 @@ final class ClonedChild {
                 ChildJanitor.submit("reaping child " + pid + " of a remote task", this::awaitRemoteEnd);
                 return exit;
             }
-            try {
-                ProcessWatcher.watch(local, pidfd, this::ended);
-            } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "can't watch child " + pid + "; reaping it on a thread of its own",
-                        e);
-                ChildJanitor.submit("reaping child " + pid, () -> {
-                    Reaping.awaitEnd(local, pidfd, stack.scratch());
-                    reapAndRelease();
-                });
-            }
+            watch();
         }
         return exit;
+    }
+
+    /** Has the {@link ProcessWatcher} run {@link #ended} once the pidfd says the process ended. */
+    private void watch() {
+        try {
+            watchId = ProcessWatcher.watch(local, pidfd, this::ended);
+        } catch (SyscallException | RuntimeException e) {
+            watchId = 0;
+            LOG.log(System.Logger.Level.WARNING, "can't watch child " + pid + "; reaping it on a thread of its own", e);
+            ChildJanitor.submit("reaping child " + pid, () -> {
+                Reaping.awaitEnd(local, pidfd, stack.scratch());
+                ended();
+            });
+        }
     }
 
     /**
@@ -256,8 +255,50 @@ final class ClonedChild {
         }
     }
 
-    /** On the watcher thread: the pidfd says the process has ended. */
+    /**
+     * Waits for {@link #exit}'s status. A platform thread waiting for a child the JVM made waits
+     * on the pidfd itself and reaps the process, unless another thread does: one wake-up, where
+     * the {@link ProcessWatcher} reaping takes two (its own, then the waiter's). A virtual thread
+     * parks on {@link #exit}.
+     *
+     * @throws InterruptedException interrupted first ({@link PidfdWait}): the process is left
+     *     running, and reaped as if this thread had never waited
+     */
+    int awaitExit() throws InterruptedException, ExecutionException {
+        exit(); // watched, in case this thread gives up
+        if (parent == null && !exit.isDone() && !Poller.inVirtualThread() && ChildTransport.inJvm(local)
+                && reaper.compareAndSet(false, true)) {
+            boolean unwatched = ProcessWatcher.unwatch(watchId, pidfd); // the watcher need not wake too
+            boolean reaps = false;
+            try {
+                PidfdWait.await(local, pidfd, stack.scratch());
+                endSeen = true;
+                reaps = true;
+            } catch (SyscallException e) {
+                LOG.log(System.Logger.Level.DEBUG, "waiting for child " + pid + " on its pidfd; the watcher reaps it", e);
+            } finally {
+                if (reaps) {
+                    reapAndRelease();
+                } else {
+                    if (unwatched) {
+                        watch();
+                    }
+                    reaper.set(false);
+                    if (endSeen && reaper.compareAndSet(false, true)) { // the watcher saw it end meanwhile
+                        reapAndRelease();
+                    }
+                }
+            }
+        }
+        return exit.get();
+    }
+
+    /** The pidfd says the process has ended (on the watcher thread): reaps it unless another thread does. */
     private void ended() {
+        endSeen = true;
+        if (!reaper.compareAndSet(false, true)) {
+            return;
+        }
         if (parent == null) {
             reapAndRelease();
         } else {

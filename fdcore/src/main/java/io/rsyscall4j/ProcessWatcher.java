@@ -31,19 +31,52 @@ final class ProcessWatcher {
     private static final Object LIFE = new Object();
     /** The running watcher, or null. Guarded by {@link #LIFE}. */
     private static Watcher current;
+    /**
+     * The next registration's number, across watchers: a stale number never names a later
+     * watcher's registration. Guarded by {@link #LIFE}.
+     */
+    private static long next = 1;
 
     private ProcessWatcher() {}
 
     /**
      * Runs {@code onExit} on the watcher thread once the process of {@code pidfd} (a pidfd in
-     * the JVM's table, which the caller keeps open at least until then) has ended.
+     * the JVM's table, which the caller keeps open at least until then, or until it
+     * {@linkplain #unwatch takes} the registration out) has ended. Returns the registration's
+     * number, never 0.
      */
-    static void watch(SyscallInterface local, int pidfd, Runnable onExit) throws SyscallException {
+    static long watch(SyscallInterface local, int pidfd, Runnable onExit) throws SyscallException {
         synchronized (LIFE) {
             if (current == null) {
                 current = Watcher.start(local);
             }
-            current.add(pidfd, onExit);
+            return current.add(pidfd, onExit);
+        }
+    }
+
+    /**
+     * Takes registration {@code id} of {@code pidfd} out of the watch, for a caller that waits for
+     * the process itself (the watcher then does not wake for it); returns whether it was there
+     * to take out (false once its action ran, or could not be taken out).
+     */
+    static boolean unwatch(long id, int pidfd) {
+        Watcher w;
+        Runnable action;
+        synchronized (LIFE) {
+            w = current;
+            action = w == null ? null : w.actions.remove(id);
+        }
+        if (action == null) {
+            return false;
+        }
+        try {
+            w.epoll.delete(pidfd); // outside the lock: the watcher finds no action if it fires meanwhile
+            return true;
+        } catch (SyscallException | RuntimeException e) {
+            synchronized (LIFE) {
+                w.actions.put(id, action); // still watched
+            }
+            return false;
         }
     }
 
@@ -90,7 +123,6 @@ final class ProcessWatcher {
     private static final class Watcher {
         /** Actions by registration number. Guarded by {@link #LIFE}. */
         private final Map<Long, Runnable> actions = new HashMap<>();
-        private long next = 1;
         private EpollThread epoll;
         private Thread thread;
 
@@ -102,7 +134,7 @@ final class ProcessWatcher {
         }
 
         /** Guarded by {@link #LIFE} (registrations share the epoll thread's event struct). */
-        void add(int pidfd, Runnable onExit) throws SyscallException {
+        long add(int pidfd, Runnable onExit) throws SyscallException {
             long id = next++;
             actions.put(id, onExit);
             try {
@@ -111,6 +143,7 @@ final class ProcessWatcher {
                 actions.remove(id);
                 throw e;
             }
+            return id;
         }
 
         /** Guarded by {@link #LIFE}: the watcher is no longer {@link #current}. */

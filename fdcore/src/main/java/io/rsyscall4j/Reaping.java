@@ -12,6 +12,7 @@ import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
+import io.rsyscall4j.api.SyscallSendError;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -87,6 +88,20 @@ final class Reaping {
         int code = readInt(memory, info, 8);
         int st = readInt(memory, info, 24);
         return code == CLD_EXITED ? st : 128 + st;
+    }
+
+    /** The pid, in the JVM's pid namespace, of the process of the JVM's pidfd {@code fd}. */
+    static int pidOf(int fd) throws SyscallException {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("Pid:")) {
+                    return Integer.parseInt(line.substring(4).trim());
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new SyscallSendError("reading the pid of pidfd " + fd + ": " + e, e);
+        }
+        throw new SyscallSendError("/proc/self/fdinfo/" + fd + " names no pid");
     }
 
     private static int readInt(SyscallInterface memory, long address, long offset) {

@@ -140,6 +140,24 @@ public final class Kernel {
         }
     }
 
+    /**
+     * Whether thread {@code t} waits for a process: parked (a virtual thread, or a wait that is
+     * not its own), or in its own {@code poll} of the process's pidfd ({@link PidfdWait}).
+     */
+    public static boolean waitingForAProcess(Thread t) {
+        return t.getState() == Thread.State.WAITING || inPidfdPoll(t);
+    }
+
+    /** Whether platform thread {@code t} is in its own {@code poll} of a pidfd ({@link PidfdWait}). */
+    public static boolean inPidfdPoll(Thread t) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().equals(PidfdWait.class.getName()) && f.getMethodName().equals("poll")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Waits, polling, until {@code condition} holds; fails naming {@code what} after {@code timeout}. */
     public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();

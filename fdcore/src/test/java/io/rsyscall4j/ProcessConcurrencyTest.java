@@ -32,7 +32,7 @@ class ProcessConcurrencyTest {
             }
         }, "waiter");
         waiter.start();
-        Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> waiter.getState() == Thread.State.WAITING);
+        Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> Kernel.waitingForAProcess(waiter));
         CompletableFuture<Process> kill = CompletableFuture.supplyAsync(sleep::destroyForcibly);
         // The signal has arrived once the kernel shows the process ended, whatever the waiter does.
         Kernel.await("the program is killed while the other thread waits", Duration.ofSeconds(10),
@@ -54,13 +54,36 @@ class ProcessConcurrencyTest {
             }
         }, "waiter");
         waiter.start();
-        Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> waiter.getState() == Thread.State.WAITING);
+        Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> Kernel.waitingForAProcess(waiter));
         waiter.interrupt();
         Throwable t = thrown.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         assertTrue(t instanceof InterruptedException, "waitFor threw " + t);
         assertTrue(sleep.isAlive());
         sleep.destroyForcibly();
+        // Nobody waits now: the process watcher, which the waiter had taken off, reaps it.
+        assertEquals(sleep, sleep.onExit().get(DEADLINE.toSeconds(), TimeUnit.SECONDS));
         assertEquals(128 + 9, sleep.waitFor());
+    }
+
+    @BothProviders
+    void aPlatformThreadWaitsOnThePidfdItselfAndReapsTheProcess(String provider) throws Exception {
+        int watched = ProcessWatcher.pending(); // processes earlier tests left running
+        ChildProcess sleep = Command.of("sleep", "1000").start(Rsyscall.local(provider));
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                status.complete(sleep.waitFor());
+            } catch (Exception | Error e) {
+                status.completeExceptionally(e);
+            }
+        }, "waiter");
+        waiter.start();
+        Kernel.await("the waiter polls the pidfd itself", DEADLINE, () -> Kernel.inPidfdPoll(waiter));
+        assertTrue(ProcessWatcher.pending() <= watched, "the process watcher still watches the waited-for process");
+        sleep.destroy();
+        assertEquals(128 + 15, status.get(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(Kernel.processEnded(sleep.pid()) && !sleep.isAlive());
+        waiter.join();
     }
 
     @BothProviders

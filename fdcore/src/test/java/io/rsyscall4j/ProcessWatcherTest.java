@@ -64,7 +64,7 @@ class ProcessWatcherTest {
             }
         }, "waiter");
         waiter.start();
-        Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> waiter.getState() == Thread.State.WAITING);
+        Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> Kernel.waitingForAProcess(waiter));
         CompletableFuture<Void> kill = CompletableFuture.runAsync(() -> {
             try {
                 sleep.kill(9);
