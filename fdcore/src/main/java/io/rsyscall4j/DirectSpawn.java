@@ -47,6 +47,8 @@ final class DirectSpawn {
     private static final long FLAGS = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | CLONE_CLEAR_SIGHAND;
     /** {@code struct clone_args} up to {@code tls} ({@code CLONE_ARGS_SIZE_VER0}). */
     private static final int ARGS_SIZE = 64;
+    /** The connection's eventfd of a child that never needs one (-1 in both tables). */
+    private static final ServerEventFd NO_EVENTFD = new ServerEventFd(-1, -1);
     /** Whether {@code clone3} was refused here: decided at the first spawn. */
     private static volatile boolean refused;
 
@@ -113,7 +115,10 @@ final class DirectSpawn {
         SyscallInterface local = parent.sysif();
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
-        ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack);
+        boolean parks = Poller.inVirtualThread();
+        // The server writes its eventfd only for a virtual thread parked in the poller: a
+        // platform thread waits on the answer word, and only this thread talks to the child.
+        ServerEventFd efd = parks ? Spawner.eventFdInJvmTable(local, stack) : NO_EVENTFD;
         List<SyscallRequest> calls = new ArrayList<>();
         int[] kept = new int[sources.size() + 3];
         int k = 0;
@@ -143,7 +148,6 @@ final class DirectSpawn {
         calls.add(SyscallRequest.of(Sys.RT_SIGPROCMASK, SIG_SETMASK, image.emptySigset(), 0, 8));
         int exec = calls.size();
         calls.add(SyscallRequest.of(Sys.EXECVE, image.candidate(0), image.argv(), image.envp()));
-        boolean parks = Poller.inVirtualThread();
         if (contains(kept, efd.server())) { // the server's eventfd sits on a number the program gets
             efd.closeQuietly(local, null);
             stack.freeUnused();
@@ -174,7 +178,9 @@ final class DirectSpawn {
         }
         ClonedChild child = Spawner.madeInJvmTable(local, null, (int) pid, stack, efd, false);
         try {
-            local.syscall(Sys.CLOSE, efd.server());
+            if (efd != NO_EVENTFD) {
+                local.syscall(Sys.CLOSE, efd.server());
+            }
             long[] results = ((ChildSyscallInterface) child.sysif()).awaitFirst(calls, parks);
             for (int i = 0; i < exec; i++) {
                 if (ChildTransport.isErrno(results[i])) {

@@ -52,4 +52,28 @@ class DirectSpawnTest {
             assertTrue(direct.contains("Umask:\t0027") && direct.contains(dir + "\n/dev/null\n/dev/null\n"), direct);
         }
     }
+
+    /**
+     * A virtual thread waits for the spawn in the poller, woken by the server's eventfd; a platform
+     * thread waits on the answer word, and its spawn makes no eventfd: both start the program.
+     */
+    @BothProviders
+    void aVirtualAndAPlatformThreadBothStartDirectly(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        Command echo = Command.of("echo", "started");
+        assertTrue(DirectSpawn.fits(echo, local));
+        for (Thread.Builder builder : new Thread.Builder[] {Thread.ofVirtual(), Thread.ofPlatform()}) {
+            java.util.concurrent.CompletableFuture<ProcessOutput> out = new java.util.concurrent.CompletableFuture<>();
+            builder.start(() -> {
+                try {
+                    out.complete(echo.output(local));
+                } catch (Exception | Error e) {
+                    out.completeExceptionally(e);
+                }
+            });
+            ProcessOutput o = out.get(60, java.util.concurrent.TimeUnit.SECONDS); // fails rather than hangs
+            assertEquals("started\n", new String(o.stdout(), StandardCharsets.UTF_8), builder.toString());
+            assertEquals(0, o.status());
+        }
+    }
 }
