@@ -13,7 +13,11 @@
  *   baseline futexpingpong ITERATIONS  two processes sharing one mapping: the 56-byte request
  *                                  and the 8-byte answer stored there, each side futex-waking the
  *                                  other (shared futexes: two processes) and futex-waiting for
- *                                  its turn; the limit of a child task's shared-memory transport
+ *                                  its turn
+ *   baseline yieldpingpong ITERATIONS  the same mailbox between two threads of one process (a
+ *                                  child task shares the JVM's memory), each side looking at the
+ *                                  other's word with sched_yield between looks and no futex: the
+ *                                  limit of a child task's hand-off on one CPU (a control)
  *   baseline fdpass ITERATIONS     one process: sendmsg of one byte and one fd (SCM_RIGHTS) down a
  *                                  stream socketpair, recvmsg of it (MSG_CMSG_CLOEXEC), close of
  *                                  the fd received
@@ -36,6 +40,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -207,20 +212,54 @@ static void start_futex_server(void) {
     }
 }
 
-static double futexpingpong(long iterations) {
+/* futexpingpong and yieldpingpong: the caller's side, waking and waiting, or yielding. */
+static int yielding;
+
+static double mailboxpingpong(long iterations) {
     static unsigned seq;
     double start = now_ns();
     for (long i = 0; i < iterations; i++) {
         memset(box->req, 0, sizeof box->req);
         atomic_store(&box->request, ++seq);
-        futex(&box->request, FUTEX_WAKE, 1);
+        if (!yielding) {
+            futex(&box->request, FUTEX_WAKE, 1);
+        }
         unsigned a;
         while ((a = atomic_load(&box->answer)) != seq) {
-            futex(&box->answer, FUTEX_WAIT, a);
+            if (yielding) {
+                syscall(SYS_sched_yield);
+            } else {
+                futex(&box->answer, FUTEX_WAIT, a);
+            }
         }
         sink = box->result;
     }
     return (now_ns() - start) / iterations;
+}
+
+/* yieldpingpong's other thread: answers each request, looking with sched_yield between looks. */
+static void *yield_serve(void *unused) {
+    unsigned last = 0;
+    (void) unused;
+    for (;;) {
+        unsigned seq;
+        while ((seq = atomic_load(&box->request)) == last) {
+            syscall(SYS_sched_yield);
+        }
+        last = seq;
+        box->result = box->req[0] + 1;
+        atomic_store(&box->answer, seq);
+    }
+    return NULL;
+}
+
+static void start_yield_server(void) {
+    static struct mailbox shared;
+    pthread_t t;
+    box = &shared;
+    if (pthread_create(&t, NULL, yield_serve, NULL) != 0) {
+        die("pthread_create");
+    }
 }
 
 static int pass_pair[2];
@@ -386,7 +425,7 @@ static double sshecho(long iterations) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|futexpingpong|fdpass|bwrap|spawnfds|sshecho N\n");
+    fprintf(stderr, "usage: baseline getpid|close10k|pingpong|sockpingpong|futexpingpong|yieldpingpong|fdpass|bwrap|spawnfds|sshecho N\n");
     exit(2);
 }
 
@@ -420,7 +459,11 @@ int main(int argc, char **argv) {
         op = pingpong;
     } else if (strcmp(argv[1], "futexpingpong") == 0) {
         start_futex_server();
-        op = futexpingpong;
+        op = mailboxpingpong;
+    } else if (strcmp(argv[1], "yieldpingpong") == 0) {
+        start_yield_server();
+        yielding = 1;
+        op = mailboxpingpong;
     } else if (strcmp(argv[1], "fdpass") == 0) {
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pass_pair) != 0) {
             die("socketpair");

@@ -22,8 +22,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * handing the CPU over with {@code sched_yield} while it spins, futex wake-ups only for a side
  * that went to sleep — against two C processes ping-ponging the same bytes over two pipes (the
  * transport child tasks used before), and against two C processes sharing memory and futex-waking
- * each other. bench/run gives all the same CPU placement. (The control row {@code remote-syscall-vs-socket} runs it against C over a
- * socketpair.)
+ * each other. bench/run gives all the same CPU placement. (The control rows run it against C over
+ * a socketpair, {@code remote-syscall-vs-socket}, and against C doing the mailbox's hand-off
+ * between two threads, {@code remote-syscall-vs-yield}: the floor of the hand-off on one CPU.)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
