@@ -4,8 +4,6 @@ import static io.rsyscall4j.api.Linux.SIGKILL;
 import static io.rsyscall4j.api.Linux.SIGTERM;
 
 import io.rsyscall4j.fd.FileDescriptor;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +36,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Its streams are those of {@link ProcessBuilder.Redirect#PIPE} redirects made by
  * {@link Command}; a program exec'd by {@link ChildTask#exec} has none (its stdio is what the child
  * task set up): then, as for the JDK's other redirects, {@link #getInputStream} is empty and
- * {@link #getOutputStream} refuses writes.
+ * {@link #getOutputStream} refuses writes. As the JDK's, once the program has ended and is reaped
+ * the JVM's ends of its pipes are closed: what stdout and stderr held stays readable, writes to
+ * stdin fail.
  */
 public final class ChildProcess extends Process {
     private final ClonedChild process;
@@ -61,14 +61,17 @@ public final class ChildProcess extends Process {
         this.process = process;
         this.parent = parent;
         this.argv = List.copyOf(argv);
-        this.stdin = pipes.stdin == null ? NotAPipe.OUTPUT
-                : new BufferedOutputStream(pipes.stdin.outputStream(), 8192);
-        this.stdout = pipes.stdout == null ? InputStream.nullInputStream()
-                : new BufferedInputStream(pipes.stdout.inputStream(), 8192);
-        this.stderr = pipes.stderr == null ? InputStream.nullInputStream()
-                : new BufferedInputStream(pipes.stderr.inputStream(), 8192);
+        PipeStreams.Output in = pipes.stdin == null ? null : new PipeStreams.Output(pipes.stdin);
+        PipeStreams.Input out = pipes.stdout == null ? null : new PipeStreams.Input(pipes.stdout);
+        PipeStreams.Input err = pipes.stderr == null ? null : new PipeStreams.Input(pipes.stderr);
+        this.stdin = in == null ? NotAPipe.OUTPUT : in;
+        this.stdout = out == null ? InputStream.nullInputStream() : out;
+        this.stderr = err == null ? InputStream.nullInputStream() : err;
         // Reaped once it ends, by the one thread that watches every process, waited for or not.
         this.exit = process.exit();
+        if (pipes != Pipes.NONE) {
+            exit.whenComplete((status, failure) -> PipeStreams.exited(in, out, err));
+        }
     }
 
     /** What {@code Process} gives for a stdin that is not a pipe: every write fails. */
@@ -101,7 +104,11 @@ public final class ChildProcess extends Process {
         return stdin;
     }
 
-    /** The reading end of the program's stdout pipe: -1 once the program and every copy of its stdout closed it. */
+    /**
+     * The reading end of the program's stdout pipe: -1 once the program and every copy of its
+     * stdout closed it, or, once the program has ended and is reaped, after what the pipe held
+     * then (a copy left in another process writes no further, as with the JDK's streams).
+     */
     @Override
     public InputStream getInputStream() {
         return stdout;

@@ -333,7 +333,7 @@ public final class Command {
      */
     public ChildProcess start(Task parent) throws IOException {
         Objects.requireNonNull(parent, "parent");
-        return Launch.start(this, parent, false);
+        return Launch.start(this, parent);
     }
 
     /**

@@ -30,8 +30,8 @@ final class Launch {
     /** A started program and the JVM's ends of its pipes (null where not a pipe). */
     record Started(ChildProcess process, FileDescriptor[] pipes) {}
 
-    static ChildProcess start(Command c, Task parent, boolean emptyStdin) throws IOException {
-        return launch(c, parent, emptyStdin).process();
+    static ChildProcess start(Command c, Task parent) throws IOException {
+        return launch(c, parent, false).process();
     }
 
     static ProcessOutput output(Command c, Task parent) throws IOException, InterruptedException {
@@ -46,7 +46,11 @@ final class Launch {
         return new ProcessOutput(s.process().waitFor(), both[0], both[1]);
     }
 
-    private static Started launch(Command c, Task parent, boolean emptyStdin) throws IOException {
+    /**
+     * Starts {@code c}; {@code forOutput}: stdin empty, and the caller reads the pipes itself, so
+     * the process gets no streams over them.
+     */
+    private static Started launch(Command c, Task parent, boolean forOutput) throws IOException {
         List<String> argv = checkedArgv(c.argv());
         Map<String, String> env = checkedEnv(c.env());
         c.setup.check();
@@ -66,14 +70,15 @@ final class Launch {
                 if (given.containsKey(stream) || (stream == 2 && errToOut)) {
                     continue;
                 }
-                FileDescriptor end = open(parent, c.redirect(stream), stream, emptyStdin, pipes);
+                FileDescriptor end = open(parent, c.redirect(stream), stream, forOutput, pipes);
                 if (end != null) {
                     childEnds.add(end);
                     requests.put(stream, end);
                 }
             }
             requests.putAll(given);
-            ChildProcess.Pipes ends = new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]);
+            ChildProcess.Pipes ends = forOutput ? ChildProcess.Pipes.NONE
+                    : new ChildProcess.Pipes(pipes[0], pipes[1], pipes[2]);
             ChildProcess direct = DirectSpawn.fits(c, parent)
                     ? DirectSpawn.start(c, parent, ExecArgs.of(argv.get(0), argv, env), requests, errToOut, ends) : null;
             if (direct != null) {
