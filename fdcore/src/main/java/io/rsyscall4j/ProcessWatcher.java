@@ -57,27 +57,22 @@ final class ProcessWatcher {
     /**
      * Takes registration {@code id} of {@code pidfd} out of the watch, for a caller that waits for
      * the process itself (the watcher then does not wake for it); returns whether it was there
-     * to take out (false once its action ran, or could not be taken out).
+     * to take out (false once its action ran).
      */
     static boolean unwatch(long id, int pidfd) {
         Watcher w;
-        Runnable action;
         synchronized (LIFE) {
             w = current;
-            action = w == null ? null : w.actions.remove(id);
-        }
-        if (action == null) {
-            return false;
+            if (w == null || w.actions.remove(id) == null) {
+                return false;
+            }
         }
         try {
             w.epoll.delete(pidfd); // outside the lock: the watcher finds no action if it fires meanwhile
-            return true;
         } catch (SyscallException | RuntimeException e) {
-            synchronized (LIFE) {
-                w.actions.put(id, action); // still watched
-            }
-            return false;
+            // a watcher that stopped meanwhile (its set is gone); otherwise its event finds no action
         }
+        return true;
     }
 
     /**
