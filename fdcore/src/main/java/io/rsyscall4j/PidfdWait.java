@@ -26,7 +26,7 @@ import java.nio.channels.spi.AbstractInterruptibleChannel;
  */
 final class PidfdWait extends AbstractInterruptibleChannel {
     /** The two {@code struct pollfd}s, then the 8 bytes an interrupt writes to the eventfd. */
-    static final int MEMORY = 24;
+    private static final int MEMORY = 24;
     private static final int COUNTER = 16;
 
     private final SyscallInterface local;
