@@ -80,9 +80,10 @@ final class RemoteOutput implements AutoCloseable {
     }
 
     /** Waits until the read end (its pollfd in {@code mem}) has data or EOF, {@link #SLICE_MS} ms at a time. */
+    @SuppressWarnings("try") // the borrow keeps the number in mem this fd's during the poll, never referenced
     private void waitReadable(SyscallMemory mem) throws IOException {
         while (true) {
-            try (Borrowed b = pipe.read().borrow(task)) { // the number in mem stays this fd's meanwhile
+            try (Borrowed b = pipe.read().borrow(task)) {
                 if (task.sysif().syscall(Sys.POLL, mem.address(), 1, SLICE_MS) > 0) {
                     return;
                 }
