@@ -153,7 +153,9 @@ trampoline:
  * the batch asks for it, else futex-wake the answer word (shared, as the kernel's own wake of
  * that word at exit) unless the caller looking word says the JVM spins on it.
  *
- * The wait: look at the request word, a sched_yield between looks (on one CPU the yield runs
+ * The wait (straight to the sleep after an eventfd write: that caller parks, and is not back
+ * within a spin; spinning servers of many such children would only crowd the run queue): look
+ * at the request word, a sched_yield between looks (on one CPU the yield runs
  * the JVM's thread at once; on two it returns at once), for SPIN_CYCLES of the time stamp
  * counter (25 us at 2.6 GHz: bounded in time, so a server that gets little CPU, or whose
  * yields run others for long, still sleeps soon; a counter that goes back, as on a CPU whose
@@ -259,4 +261,4 @@ server:
         movq    %rsp, %rsi
         movl    $8, %edx
         syscall
-        jmp     .Lserver_wait
+        jmp     .Lserver_sleep          /* no spin: a caller told by the eventfd is parked, not quick */

@@ -180,7 +180,7 @@ final class ChildCode {
             + "4889e6"                          //  1db  mov %rsp,%rsi
             + "ba08000000"                      //  1de  mov $0x8,%edx
             + "0f05"                            //  1e3  syscall
-            + "e9eefeffff"                      //  1e5  jmp d8 <server+0x11>
+            + "e928ffffff"                      //  1e5  jmp 112 <server+0x4b>
             ;
     static final int OFFSET_SPAWN = 0x000b;
     static final int OFFSET_TRAMPOLINE = 0x0097;
