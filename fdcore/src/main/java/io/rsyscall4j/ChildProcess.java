@@ -26,7 +26,9 @@ import java.util.concurrent.TimeoutException;
  * not, by one thread that watches every process's pidfd, which also completes {@link #onExit()}:
  * no thread per program. (The JDK's own reaper only reaps the processes {@code ProcessBuilder}
  * started.) A platform thread in {@link #waitFor()} waits on the pidfd itself and reaps the
- * program as it ends, saving the hand-off from the watching thread. The program is killed if its parent task dies first (the parent-death signal survives
+ * program as it ends, saving the hand-off from the watching thread.
+ *
+ * <p>The program is killed if its parent task dies first (the parent-death signal survives
  * exec), and so ends with the JVM — unless its exec changed its credentials: the kernel clears the
  * parent-death signal when an exec changes the effective or filesystem user or group id (a
  * set-user-ID or set-group-ID program of another owner or group) or gives capabilities the
