@@ -97,11 +97,6 @@ public final class JvmDeathGuard implements AutoCloseable {
         return new JvmDeathGuard(new Resources(local, guardian, jvmPidfd, targetPidfd, target.pid()));
     }
 
-    /** The guardian's pid (for tests). */
-    int guardianPid() {
-        return resources.guardian.pid();
-    }
-
     /** Stops guarding: kills and reaps the guardian, closes its pidfds. Idempotent. */
     @Override
     public void close() throws IOException {

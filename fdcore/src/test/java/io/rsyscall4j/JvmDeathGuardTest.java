@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@link JvmDeathGuard} on the real kernel. The JVM cannot die in a unit test, so the guardian
@@ -23,9 +25,10 @@ class JvmDeathGuardTest {
         Task local = Rsyscall.local(provider);
         ChildProcess watched = local.clone().exec("sleep", List.of("sleep", "1000"));
         ChildTask child = local.clone();
+        Set<Long> before = children();
         try (JvmDeathGuard guard = JvmDeathGuard.guard(child, (int) watched.pid())) {
+            long guardian = newChild(before);
             ChildProcess program = child.exec("sleep", List.of("sleep", "1000"));
-            int guardian = guard.guardianPid();
             assertTrue(Files.exists(Path.of("/proc/" + guardian)), "the guardian runs");
             watched.kill(9);
             assertEquals(128 + 9, watched.waitFor());
@@ -41,8 +44,9 @@ class JvmDeathGuardTest {
         Task local = Rsyscall.local(provider);
         long pidfdsBefore = pidfds();
         ChildTask child = local.clone();
+        Set<Long> before = children();
         JvmDeathGuard guard = JvmDeathGuard.guard(child);
-        int guardian = guard.guardianPid();
+        long guardian = newChild(before);
         ChildProcess program = child.exec("sleep", List.of("sleep", "1000"));
         guard.close();
         guard.close();
@@ -61,6 +65,19 @@ class JvmDeathGuardTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> JvmDeathGuard.guard(child));
         assertTrue(e.getMessage().contains("child task " + child.pid()), e.getMessage());
         program.check();
+    }
+
+    /** The pids of the JVM's children. */
+    private static Set<Long> children() {
+        return ProcessHandle.current().children().map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
+    /** The one child of the JVM that is not in {@code before}: the guardian a guard just made. */
+    private static long newChild(Set<Long> before) {
+        List<Long> made = ProcessHandle.current().children().map(ProcessHandle::pid)
+                .filter(pid -> !before.contains(pid)).toList();
+        assertEquals(1, made.size(), "the guard made one process: " + made);
+        return made.get(0);
     }
 
     /** How many pidfds the JVM holds. */
