@@ -21,6 +21,7 @@ class JvmDeathGuardTest {
     private static final Duration LIMIT = Duration.ofSeconds(30);
 
     @BothProviders
+    @SuppressWarnings("try") // the guard is only held open
     void whenTheWatchedProcessEndsTheGuardianKillsTheGuardedProgramAndExits(String provider) throws Exception {
         Task local = Rsyscall.local(provider);
         ChildProcess watched = local.clone().exec("sleep", List.of("sleep", "1000"));
