@@ -3,7 +3,6 @@ package io.rsyscall4j;
 import static io.rsyscall4j.api.Linux.FUTEX_PRIVATE_FLAG;
 import static io.rsyscall4j.api.Linux.FUTEX_WAIT;
 import static io.rsyscall4j.api.Linux.FUTEX_WAKE;
-import static io.rsyscall4j.api.Linux.POLLIN;
 
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
@@ -43,10 +42,7 @@ import java.util.List;
  * {@code xchg}.
  *
  * <p>A virtual thread must not hold its carrier in {@code futex}: it asks the server to write its
- * eventfd instead of waking the word (the batch's notify flag) and parks in {@link Poller} on
- * that eventfd and the child's pidfd, which also fires at death. An exec fires neither, so while
- * the batch holds an {@code execve} it looks at the word every millisecond (every 100 ms
- * otherwise, a safety net).
+ * eventfd instead of waking the word (the batch's notify flag) and parks ({@link ParkedWait}).
  *
  * <p>Every access goes through {@code local}, the interface of the address space the mailbox is
  * in, so that the same protocol serves a child of a task on another host; spinning and parking in
@@ -95,15 +91,13 @@ final class Mailbox {
     static final int FIRST = 1;
 
     private static final String ETIMEDOUT = "ETIMEDOUT";
-    private static final long EXEC_PARK_NANOS = 1_000_000L;
-    private static final long IDLE_PARK_NANOS = 100_000_000L;
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final SyscallInterface local;
     private final long base;
-    private final int eventFd;
-    private final int pidfd;
+    /** How a virtual thread waits; null where the JVM never parks. */
+    private final ParkedWait parked;
     /** Whether {@code local} is the JVM's own provider: then the JVM spins, parks, and wakes only sleepers. */
     private final boolean inJvm;
     /** Where the futex wait's timeout is: 0 (none) in the JVM, {@link #SLICE} elsewhere. */
@@ -134,9 +128,8 @@ final class Mailbox {
     Mailbox(SyscallInterface local, long base, int eventFd, int pidfd) {
         this.local = local;
         this.base = base;
-        this.eventFd = eventFd;
-        this.pidfd = pidfd;
         this.inJvm = ChildTransport.inJvm(local);
+        this.parked = inJvm ? new ParkedWait(local, eventFd, pidfd, base + EVENT_COUNT) : null;
         this.timeout = inJvm ? 0 : base + SLICE;
         this.remote = local instanceof RemoteConnection r ? r : null;
         if (!inJvm) {
@@ -286,8 +279,7 @@ final class Mailbox {
                 return getInt(ANSWERED) == seq;
             }
             if (parks) {
-                Poller.awaitAny(local, new int[] {eventFd, pidfd}, POLLIN, exec ? EXEC_PARK_NANOS : IDLE_PARK_NANOS);
-                drainEventFd();
+                parked.park(exec);
             } else {
                 futexWait(answer);
             }
@@ -340,17 +332,6 @@ final class Mailbox {
             local.syscall(Sys.FUTEX, base + ANSWER, FUTEX_WAIT, value, timeout, 0, 0);
         } catch (ErrnoException e) {
             if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR && !e.errnoName().equals(ETIMEDOUT)) {
-                throw e;
-            }
-        }
-    }
-
-    /** Resets the eventfd (non-blocking) so the next park waits for a new write. */
-    private void drainEventFd() throws SyscallException {
-        try {
-            local.syscall(Sys.READ, eventFd, base + EVENT_COUNT, 8);
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR) {
                 throw e;
             }
         }
