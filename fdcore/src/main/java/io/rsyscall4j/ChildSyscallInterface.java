@@ -1,7 +1,5 @@
 package io.rsyscall4j;
 
-import static io.rsyscall4j.RawFd.closeQuietly;
-
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
@@ -41,7 +39,6 @@ final class ChildSyscallInterface implements ChildTransport {
 
     private final SyscallInterface local;
     private final Mailbox mailbox;
-    private final int eventFd;
     private final int pid;
     private final ChildStack stack;
     private final ReentrantLock lock = new ReentrantLock();
@@ -57,18 +54,18 @@ final class ChildSyscallInterface implements ChildTransport {
     /**
      * @param local the interface of the address space the child shares, which carries the
      *     connection (the JVM's own provider, for children of the JVM)
-     * @param eventFd the eventfd the server writes when asked, in {@code local}'s table,
-     *     non-blocking; owned from now on
+     * @param efd the eventfd the server writes when asked, non-blocking: its number in the
+     *     child's table, and the JVM's copy ({@code -1}: fetched by a virtual thread's first
+     *     call), owned from now on
      * @param pidfd a pidfd of the child in {@code local}'s table; not owned
      * @param pid the child's pid, for messages
      * @param stack the child's memory: the mailbox
      */
-    ChildSyscallInterface(SyscallInterface local, int eventFd, int pidfd, int pid, ChildStack stack) {
+    ChildSyscallInterface(SyscallInterface local, ServerEventFd efd, int pidfd, int pid, ChildStack stack) {
         this.local = local;
-        this.eventFd = eventFd;
         this.pid = pid;
         this.stack = stack;
-        this.mailbox = new Mailbox(local, stack.base(), eventFd, pidfd);
+        this.mailbox = new Mailbox(local, stack.base(), efd, pidfd);
     }
 
     @Override
@@ -301,7 +298,7 @@ final class ChildSyscallInterface implements ChildTransport {
             } catch (SyscallException | RuntimeException e) {
                 // nothing (more) to end: the child or what carries its memory is gone
             }
-            closeQuietly(local, eventFd, null);
+            mailbox.closeEventFd();
         } finally {
             lock.unlock();
         }
@@ -334,11 +331,6 @@ final class ChildSyscallInterface implements ChildTransport {
     @Override
     public int pid() {
         return pid;
-    }
-
-    /** The JVM's number of the server's eventfd. */
-    int eventFd() {
-        return eventFd;
     }
 
     @Override

@@ -32,9 +32,8 @@ final class CloneFromChild {
     /**
      * Makes a child of {@code parent}. {@code parentInJvmTable} says the parent's fd table is the
      * JVM's own, so the JVM can make (and always clean up) the new child's eventfd itself
-     * ({@link #cloneInJvmTable}); otherwise the eventfd is made in the parent's table, the JVM
-     * takes its own copy with {@code pidfd_getfd}, and takes one of the new child's pidfd too,
-     * closing the parent's.
+     * ({@link #cloneInJvmTable}); otherwise the eventfd is made in the parent's table, and the
+     * JVM takes a copy of the new child's pidfd with {@code pidfd_getfd}, closing the parent's.
      */
     static ClonedChild clone(SyscallInterface local, ClonedChild parent, boolean files, boolean parentInJvmTable,
             long namespaces) throws SyscallException {
@@ -51,22 +50,16 @@ final class CloneFromChild {
             freeQuietly(stack, e);
             throw e;
         }
-        int ours = -1;
         long flags = cloneFlags(files, namespaces);
         int expectedPpid = parent.parentPidForChild(namespaces);
         long pid;
         boolean cloneSent = false;
         try {
             serverFd = moveAbove(p, serverFd, SERVER_FLOORS);
-            ours = moveAboveQuietly(local, (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), serverFd, 0),
-                    JVM_FLOORS);
             long sp = stack.prepare(code.trampoline(), expectedPpid, serverFd);
             cloneSent = true;
             pid = cloneIn(p, flags, sp, stack);
         } catch (SyscallException | RuntimeException e) {
-            if (ours >= 0) {
-                closeQuietly(local, ours, e);
-            }
             closeQuietly(p, serverFd, e);
             if (!cloneSent || !(e instanceof SyscallHangup) || endOrphan(local, stack, parent, e)) {
                 // No child runs on this stack (one that may run would write into whatever is
@@ -81,7 +74,7 @@ final class CloneFromChild {
             int parentsPidfd = stack.ptid();
             pidfd = moveAboveQuietly(local, (int) local.syscall(Sys.PIDFD_GETFD, parent.pidfd(), parentsPidfd, 0),
                     JVM_FLOORS);
-            sysif = new ChildSyscallInterface(local, ours, pidfd, (int) pid, stack);
+            sysif = new ChildSyscallInterface(local, new ServerEventFd(serverFd, -1), pidfd, (int) pid, stack);
             if (files) {
                 closeAll(p, parentsPidfd);
             } else {
@@ -92,7 +85,6 @@ final class CloneFromChild {
                 // Without a pidfd of our own the child cannot be watched: kill it through its
                 // parent and reap it there.
                 killThroughParent(p, (int) pid, stack, e);
-                closeQuietly(local, ours, e);
                 closeQuietly(p, serverFd, e);
                 throw e;
             }
@@ -121,7 +113,7 @@ final class CloneFromChild {
         ChildCode code = ChildCode.load(local);
         ChildTransport p = parent.sysif();
         ChildStack stack = ChildStack.allocate(local);
-        ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack);
+        ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack, false);
         long flags = cloneFlags(files, namespaces);
         int expectedPpid = parent.parentPidForChild(namespaces);
         long pid;
@@ -151,7 +143,7 @@ final class CloneFromChild {
         ClonedChild child = Spawner.madeInJvmTable(local, parent, (int) pid, stack, efd, files);
         try {
             if (!files) {
-                Spawner.separateCopies(local, child, efd);
+                local.syscall(Sys.CLOSE, efd.server()); // the child has its copy
             }
             checkParentOutlivedTheClone(child, parent, expectedPpid);
             child.placeInPidNamespaces(namespaces);

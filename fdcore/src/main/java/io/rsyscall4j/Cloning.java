@@ -45,7 +45,7 @@ final class Cloning {
             } else if (parent instanceof RemoteTask remote) {
                 process = parent.creatingFds(() -> RemoteChildren.clone(remote, files));
             } else {
-                int keepBelow = !closeUnclaimable ? Spawner.EXECS_AT_ONCE : files ? 0 : keepBelow(table);
+                int keepBelow = closeUnclaimable && !files ? keepBelow(table) : 0;
                 process = parent.creatingFds(() -> Spawner.cloneLocal(parent.sysif(), files, namespaces, keepBelow));
             }
         } catch (ErrnoException e) {

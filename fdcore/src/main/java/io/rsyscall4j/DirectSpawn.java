@@ -47,8 +47,6 @@ final class DirectSpawn {
     private static final long FLAGS = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | CLONE_CLEAR_SIGHAND;
     /** {@code struct clone_args} up to {@code tls} ({@code CLONE_ARGS_SIZE_VER0}). */
     private static final int ARGS_SIZE = 64;
-    /** The connection's eventfd of a child that never needs one (-1 in both tables). */
-    private static final ServerEventFd NO_EVENTFD = new ServerEventFd(-1, -1);
     /** Whether {@code clone3} was refused here: decided at the first spawn. */
     private static volatile boolean refused;
 
@@ -118,7 +116,7 @@ final class DirectSpawn {
         boolean parks = Poller.inVirtualThread();
         // The server writes its eventfd only for a virtual thread parked in the poller: a
         // platform thread waits on the answer word, and only this thread talks to the child.
-        ServerEventFd efd = parks ? Spawner.eventFdInJvmTable(local, stack) : NO_EVENTFD;
+        ServerEventFd efd = parks ? Spawner.eventFdInJvmTable(local, stack, true) : ServerEventFd.NONE;
         List<SyscallRequest> calls = new ArrayList<>();
         int[] kept = new int[sources.size() + 3];
         int k = 0;
@@ -178,7 +176,7 @@ final class DirectSpawn {
         }
         ClonedChild child = Spawner.madeInJvmTable(local, null, (int) pid, stack, efd, false);
         try {
-            if (efd != NO_EVENTFD) {
+            if (efd != ServerEventFd.NONE) {
                 local.syscall(Sys.CLOSE, efd.server());
             }
             long[] results = ((ChildSyscallInterface) child.sysif()).awaitFirst(calls, parks);

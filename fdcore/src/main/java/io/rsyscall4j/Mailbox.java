@@ -122,14 +122,15 @@ final class Mailbox {
     /**
      * @param local the interface of the address space the mailbox is in
      * @param base the base of the child's region ({@link ChildStack#base})
-     * @param eventFd the eventfd the server writes when asked, in {@code local}'s table
+     * @param efd the eventfd the server writes when asked ({@link ParkedWait}); the JVM's copy is
+     *     owned from now on
      * @param pidfd a pidfd of the child in {@code local}'s table
      */
-    Mailbox(SyscallInterface local, long base, int eventFd, int pidfd) {
+    Mailbox(SyscallInterface local, long base, ServerEventFd efd, int pidfd) {
         this.local = local;
         this.base = base;
         this.inJvm = ChildTransport.inJvm(local);
-        this.parked = inJvm ? new ParkedWait(local, eventFd, pidfd, base + EVENT_COUNT) : null;
+        this.parked = inJvm ? new ParkedWait(local, efd, pidfd, base + EVENT_COUNT) : null;
         this.timeout = inJvm ? 0 : base + SLICE;
         this.remote = local instanceof RemoteConnection r ? r : null;
         if (!inJvm) {
@@ -206,6 +207,9 @@ final class Mailbox {
     }
 
     private int post(int n, boolean notify, boolean stopAtError, boolean deferWake) throws SyscallException {
+        if (notify) {
+            parked.fetch();
+        }
         INT_LE.set(batch, 0, (notify ? 1 : 0) | (stopAtError ? 2 : 0));
         INT_LE.set(batch, 4, n);
         local.writeMemory(base + NOTIFY, batch, 0, 8 + n * REQUEST_SIZE);
@@ -367,6 +371,13 @@ final class Mailbox {
         return (long) LONG_LE.get(results, slot * RESULT_SIZE);
     }
 
+    /** Closes the JVM's copy of the server's eventfd, if a virtual thread's call fetched it. */
+    void closeEventFd() {
+        if (parked != null) {
+            parked.close();
+        }
+    }
+
     /** Puts every word in its state before the first batch, in a region about to be cloned onto. */
     static void reset(SyscallInterface local, long base) {
         byte[] words = new byte[(int) EVENT_COUNT];
@@ -386,7 +397,7 @@ final class Mailbox {
      * made, whose server would otherwise wait forever.
      */
     static void askToExit(SyscallInterface local, long base) {
-        Mailbox m = new Mailbox(local, base, -1, -1);
+        Mailbox m = new Mailbox(local, base, ServerEventFd.NONE, -1);
         try {
             m.posted = m.getInt(REQUEST);
             m.encode(0, Sys.EXIT, new long[0]);

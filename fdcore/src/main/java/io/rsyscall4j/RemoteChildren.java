@@ -21,7 +21,7 @@ import io.rsyscall4j.api.SyscallHangup;
  * <li>The remote server runs the clone (a {@code clone} request returns in the new child into
  *     the trampoline on its prepared stack, as in a child's server), the mailbox's futex wake and
  *     wait, and the {@code waitid} that reaps a child; the remote task's fd table holds each
- *     child's eventfd and pidfd, as the JVM's does for its own children. Waits there are sliced
+ *     child's pidfd, as the JVM's does for its own children. Waits there are sliced
  *     ({@link RemoteConnection#WAIT_SLICE_NANOS}: see {@link ChildTransport}).
  * <li>A child sets its parent-death signal and checks its parent, as any child does, so it dies
  *     with the remote server, which dies with its ssh session: nothing is left on the host when
@@ -40,7 +40,7 @@ final class RemoteChildren {
         RemoteConnection local = remote.connection();
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
-        ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack);
+        ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack, false);
         long flags = cloneFlags(files, 0);
         long pid;
         try {
@@ -60,7 +60,7 @@ final class RemoteChildren {
         ClonedChild child = Spawner.madeInJvmTable(local, null, (int) pid, stack, efd, files);
         try {
             if (!files) {
-                Spawner.separateCopies(local, child, efd);
+                local.syscall(Sys.CLOSE, efd.server()); // the child has its copy
             }
             long ppid = child.sysif().syscall(Sys.GETPPID);
             if (ppid != remote.pid()) {

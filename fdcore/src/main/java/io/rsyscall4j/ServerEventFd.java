@@ -10,10 +10,14 @@ import io.rsyscall4j.api.SyscallInterface;
 /**
  * The one fd of a child task's connection, an eventfd, by its two numbers: {@link #server} in the
  * child's table, which the server writes when a batch asks to be told that way (a virtual thread
- * waiting in the poller), and {@link #jvm}, the JVM's own, which it waits on and closes with the
- * connection. Everything else passes through memory ({@link Mailbox}).
+ * waiting in the poller), and {@link #jvm}, the JVM's own copy, which it waits on and closes with
+ * the connection, or -1 until a virtual thread's first call fetches it ({@link ParkedWait}).
+ * Everything else passes through memory ({@link Mailbox}).
  */
 record ServerEventFd(int server, int jvm) {
+    /** No eventfd: for a child only the thread that made it calls, a platform thread. */
+    static final ServerEventFd NONE = new ServerEventFd(-1, -1);
+
     /**
      * {@code EFD_CLOEXEC | EFD_NONBLOCK} (the same bits as the {@code O_} flags): a program the
      * child execs gets exactly the fds its caller set up; and the JVM's read that resets it never
@@ -26,9 +30,22 @@ record ServerEventFd(int server, int jvm) {
         return (int) sysif.syscall(Sys.EVENTFD2, 0, FLAGS);
     }
 
-    /** Closes both numbers through {@code sysif} (both in its table); failures are added to {@code failure}. */
+    /**
+     * Closes the numbers there are through {@code sysif} (all in its table); failures are added to
+     * {@code failure}, if any. Loads no class: it runs when a clone fails at the fd limit, where
+     * loading one fails too.
+     */
     void closeQuietly(SyscallInterface sysif, Exception failure) {
-        RawFd.closeQuietly(sysif, server, failure);
-        RawFd.closeQuietly(sysif, jvm, failure);
+        for (int fd : new int[] {server, jvm}) {
+            try {
+                if (fd >= 0) {
+                    sysif.syscall(Sys.CLOSE, fd);
+                }
+            } catch (SyscallException | RuntimeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
     }
 }

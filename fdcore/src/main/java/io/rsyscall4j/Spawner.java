@@ -2,7 +2,6 @@ package io.rsyscall4j;
 
 import static io.rsyscall4j.FdPlacement.JVM_FLOORS;
 import static io.rsyscall4j.FdPlacement.SERVER_FLOORS;
-import static io.rsyscall4j.FdPlacement.closeAll;
 import static io.rsyscall4j.FdPlacement.moveAbove;
 import static io.rsyscall4j.FdPlacement.moveAboveQuietly;
 import static io.rsyscall4j.api.Linux.CLONE_CHILD_CLEARTID;
@@ -47,11 +46,6 @@ final class Spawner {
     /** How long a clone that hung up waits for a child it may have made to take its exit request. */
     static final long ORPHAN_EXIT_NANOS = 200_000_000L;
     private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
-    /**
-     * {@code keepBelow} for a child that execs at once: its copy of the JVM's end of the
-     * connection (close-on-exec) is left for the exec to close, which saves a round trip.
-     */
-    static final int EXECS_AT_ONCE = -1;
     /** The parent of every child the JVM clones itself, as its trampoline checks. */
     static final int JVM_PID = (int) ProcessHandle.current().pid();
 
@@ -80,13 +74,13 @@ final class Spawner {
      * child without {@code FILES} or namespaces) gives the child a table sized to what it keeps:
      * it is cloned sharing the JVM's table, then copies only the fds below {@code keepBelow} and
      * its connection ({@code close_range} with {@code CLOSE_RANGE_UNSHARE}), where a plain clone
-     * would copy a table as large as the JVM's; {@link #EXECS_AT_ONCE} for a child that execs.
+     * would copy a table as large as the JVM's.
      */
     static ClonedChild cloneLocal(SyscallInterface local, boolean files, long namespaces, int keepBelow)
             throws SyscallException {
         ChildCode code = ChildCode.load(local);
         ChildStack stack = ChildStack.allocate(local);
-        ServerEventFd efd = eventFdInJvmTable(local, stack);
+        ServerEventFd efd = eventFdInJvmTable(local, stack, false);
         boolean compact = keepBelow > 0 && !files && namespaces == 0;
         long flags = cloneFlags(files || compact, namespaces);
         long pid;
@@ -109,13 +103,8 @@ final class Spawner {
                 child.sysif().syscall(Sys.CLOSE_RANGE, below, CLOSE_RANGE_ALL, CLOSE_RANGE_UNSHARE);
                 child.takeServerFdsInParentTable(); // from here on the JVM's copy is its own
                 local.syscall(Sys.CLOSE, efd.server());
-                if (efd.jvm() < below) {
-                    closeAll(child.sysif(), efd.jvm());
-                }
-            } else if (!files && keepBelow == EXECS_AT_ONCE) {
-                local.syscall(Sys.CLOSE, efd.server());
             } else if (!files) {
-                separateCopies(local, child, efd);
+                local.syscall(Sys.CLOSE, efd.server()); // the child has its copy
             }
             child.placeInPidNamespaces(namespaces);
         } catch (SyscallException | RuntimeException e) {
@@ -139,25 +128,18 @@ final class Spawner {
     static ClonedChild madeInJvmTable(SyscallInterface local, ClonedChild parent, int pid, ChildStack stack,
             ServerEventFd efd, boolean files) {
         int pidfd = moveAboveQuietly(local, stack.ptid(), JVM_FLOORS);
-        ChildSyscallInterface sysif = new ChildSyscallInterface(local, efd.jvm(), pidfd, pid, stack);
+        ChildSyscallInterface sysif = new ChildSyscallInterface(local, efd, pidfd, pid, stack);
         return new ClonedChild(local, parent, pid, pidfd, stack, sysif, efd.server(), files);
     }
 
     /**
-     * A child without FILES got a copy of the JVM's table: drop its copy of the JVM's end, and the
-     * JVM's copy of the child's.
+     * Makes a connection's eventfd in the JVM's table, ready for a clone: the server's number, out
+     * of the way, and with {@code jvmCopy} the JVM's own copy (else it has none until a virtual
+     * thread's first call fetches one: see {@link ParkedWait}). On failure nothing is left behind:
+     * the fds are closed and {@code stack} unmapped.
      */
-    static void separateCopies(SyscallInterface local, ClonedChild child, ServerEventFd efd) throws SyscallException {
-        local.syscall(Sys.CLOSE, efd.server());
-        closeAll(child.sysif(), efd.jvm());
-    }
-
-    /**
-     * Makes a connection's eventfd in the JVM's table, ready for a clone: the JVM's number and the
-     * server's, each out of the way. On failure nothing is left behind: the fds are closed and
-     * {@code stack} unmapped.
-     */
-    static ServerEventFd eventFdInJvmTable(SyscallInterface local, ChildStack stack) throws SyscallException {
+    static ServerEventFd eventFdInJvmTable(SyscallInterface local, ChildStack stack, boolean jvmCopy)
+            throws SyscallException {
         int fd;
         try {
             fd = ServerEventFd.make(local);
@@ -166,16 +148,20 @@ final class Spawner {
             throw e;
         }
         int jvm = -1;
-        int server = -1;
         try {
-            jvm = moveAbove(local, fd, JVM_FLOORS);
-            server = moveAbove(local, (int) local.syscall(Sys.FCNTL, jvm, Linux.F_DUPFD_CLOEXEC, 0), SERVER_FLOORS);
-            return new ServerEventFd(server, jvm);
-        } catch (SyscallException | RuntimeException e) {
-            if (server >= 0) {
-                RawFd.closeQuietly(local, server, e);
+            if (jvmCopy) {
+                jvm = moveAbove(local, fd, JVM_FLOORS);
+                fd = -1;
+                fd = (int) local.syscall(Sys.FCNTL, jvm, Linux.F_DUPFD_CLOEXEC, 0);
             }
-            RawFd.closeQuietly(local, jvm >= 0 ? jvm : fd, e);
+            return new ServerEventFd(moveAbove(local, fd, SERVER_FLOORS), jvm);
+        } catch (SyscallException | RuntimeException e) {
+            if (fd >= 0) {
+                RawFd.closeQuietly(local, fd, e);
+            }
+            if (jvm >= 0) {
+                RawFd.closeQuietly(local, jvm, e);
+            }
             freeQuietly(stack, e);
             throw e;
         }

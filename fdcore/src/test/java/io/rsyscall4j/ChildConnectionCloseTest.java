@@ -1,8 +1,8 @@
 package io.rsyscall4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallSendError;
@@ -13,10 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Closing a child's connection twice (the death cleanup and the reaping both do) must touch the
- * pipes once: by the second time their numbers may be another child's connection, which a second
- * close cut off (with the socket of old: that child read EOF and exited right after its clone;
- * with pipes: it would be sent an exit request).
+ * Closing a child's connection twice (the death cleanup and the reaping both do) must close the
+ * JVM's copy of its eventfd once: by the second time its number may be another child's fd (its
+ * pidfd, or its eventfd), which a second close would take from it.
  */
 class ChildConnectionCloseTest {
     static List<SyscallInterface> providers() {
@@ -28,12 +27,16 @@ class ChildConnectionCloseTest {
     void closingAConnectionAgainLeavesTheNumbersNextOwnerAlone(SyscallInterface local) throws Exception {
         for (boolean files : new boolean[] {false, true}) {
             ClonedChild first = Spawner.cloneLocal(local, files);
-            int number = eventFd(first);
+            int number = jvmCopyOfEventFd(first);
             first.sysif().close();
             ClonedChild second = Spawner.cloneLocal(local, files);
-            assertEquals(number, eventFd(second), "the kernel hands the closed number to the next connection");
+            jvmCopyOfEventFd(second);
+            String owner = ChildTestSupport.kernelObjectFds().get(number);
+            assertNotNull(owner, "the kernel hands the closed number to the next child's fds");
             first.sysif().close();
-            assertEquals(second.pid(), second.sysif().syscall(Sys.GETPID), "the next child still answers");
+            assertEquals(owner, ChildTestSupport.kernelObjectFds().get(number), "the second close left it alone");
+            assertEquals(second.pid(), ChildTestSupport.onVirtualThread(second.sysif(), Sys.GETPID),
+                    "the next child still answers");
             assertThrows(SyscallSendError.class, () -> first.sysif().syscall(Sys.GETPID));
             first.waitFor();
             assertThrows(io.rsyscall4j.api.SyscallHangup.class, () -> second.sysif().syscall(Sys.EXIT, 0));
@@ -41,7 +44,13 @@ class ChildConnectionCloseTest {
         }
     }
 
-    private static int eventFd(ClonedChild child) {
-        return ((ChildSyscallInterface) child.sysif()).eventFd();
+    /** The JVM's number of {@code child}'s eventfd, which a call from a virtual thread makes it take. */
+    private static int jvmCopyOfEventFd(ClonedChild child) throws Exception {
+        assertEquals(child.pid(), ChildTestSupport.onVirtualThread(child.sysif(), Sys.GETPID));
+        Set<Integer> numbers = ChildTestSupport.eventFdNumbers(ProcessHandle.current().pid(),
+                ChildTestSupport.eventFdId(child.pid(), child.serverFd()));
+        numbers.remove(child.serverFd()); // in the JVM's table too, for a FILES child
+        assertEquals(1, numbers.size(), "the JVM's copy");
+        return numbers.iterator().next();
     }
 }

@@ -2,9 +2,12 @@ package io.rsyscall4j;
 
 import static io.rsyscall4j.ChildTestSupport.assertNothingAdded;
 import static io.rsyscall4j.ChildTestSupport.await;
+import static io.rsyscall4j.ChildTestSupport.eventFdId;
+import static io.rsyscall4j.ChildTestSupport.eventFdNumbers;
 import static io.rsyscall4j.ChildTestSupport.getInt;
 import static io.rsyscall4j.ChildTestSupport.kernelObjectFds;
 import static io.rsyscall4j.ChildTestSupport.link;
+import static io.rsyscall4j.ChildTestSupport.onVirtualThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -171,15 +174,17 @@ class ChildMachineryTest {
             String pipe = link(JVM_PID, after);
             assertNotEquals(pipe, link(child.pid(), after));
             assertFalse(ChildTestSupport.fds(child.pid()).containsValue(pipe));
-            // The child holds only its own number of the connection's eventfd, not the JVM's, and
-            // no pidfd. (Every eventfd links to "anon_inode:[eventfd]": fdinfo's id tells them apart.)
-            int jvmEnd = ((ChildSyscallInterface) child.sysif()).eventFd();
-            String id = eventFdId(JVM_PID, jvmEnd);
-            assertNotNull(id, "the JVM's number is an eventfd");
+            // The child holds only its own number of the connection's eventfd, not the JVM's copy
+            // (which a virtual thread's call fetches), and no pidfd. (Every eventfd links to
+            // "anon_inode:[eventfd]": fdinfo's id tells them apart.)
+            String id = eventFdId(child.pid(), child.serverFd());
+            assertNotNull(id, "the server's number is an eventfd");
+            assertEquals(java.util.Set.of(), eventFdNumbers(JVM_PID, id),
+                    "no copy in the JVM before a virtual thread calls");
+            assertEquals(child.pid(), onVirtualThread(child.sysif(), Sys.GETPID));
+            assertEquals(1, eventFdNumbers(JVM_PID, id).size(), "the JVM holds its copy");
             assertEquals(java.util.Set.of(child.serverFd()), eventFdNumbers(child.pid(), id),
                     "the child holds its server's number and not the JVM's");
-            assertEquals(java.util.Set.of(jvmEnd), eventFdNumbers(JVM_PID, id),
-                    "the JVM holds its number and not the child's");
             assertNull(link(child.pid(), child.pidfd()), "the clone's pidfd is in the JVM's table only");
             for (int n : new int[] {before, getInt(local, fds + 4), after, getInt(local, fds + 12)}) {
                 local.syscall(Sys.CLOSE, n);
@@ -399,10 +404,12 @@ class ChildMachineryTest {
         // A sibling cloned later without FILES gets a copy of every fd of the JVM, the first
         // child's eventfd among them. The exit request in the mailbox ends the first all the same.
         ClonedChild first = Spawner.cloneLocal(local, false);
+        assertEquals(first.pid(), onVirtualThread(first.sysif(), Sys.GETPID)); // the JVM takes its copy of the eventfd
         ClonedChild sibling = Spawner.cloneLocal(local, false);
         try {
-            int jvmEnd = ((ChildSyscallInterface) first.sysif()).eventFd();
-            assertNotNull(eventFdId(JVM_PID, jvmEnd));
+            java.util.Set<Integer> jvmEnds = eventFdNumbers(JVM_PID, eventFdId(first.pid(), first.serverFd()));
+            assertEquals(1, jvmEnds.size(), "the JVM's copy");
+            int jvmEnd = jvmEnds.iterator().next();
             assertEquals(eventFdId(JVM_PID, jvmEnd), eventFdId(sibling.pid(), jvmEnd), "the sibling holds a copy");
             first.sysif().close();
             CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
@@ -523,7 +530,7 @@ class ChildMachineryTest {
         ChildStack stack = ChildStack.allocate(local);
         long scratch = stack.scratch();
         long sp = stack.prepare(code.trampoline(), Integer.MAX_VALUE, -1);
-        Mailbox mailbox = new Mailbox(local, stack.base(), -1, -1);
+        Mailbox mailbox = new Mailbox(local, stack.base(), ServerEventFd.NONE, -1);
         mailbox.encode(0, Sys.GETPID, new long[0]);
         int seq = mailbox.post(1, false);
         long flags = Linux.CLONE_VM | Linux.CLONE_PIDFD | Linux.CLONE_CHILD_CLEARTID | Linux.SIGCHLD;
@@ -549,31 +556,6 @@ class ChildMachineryTest {
             assertThrows(SyscallHangup.class, () -> child.sysif().syscall(Sys.EXIT, 0));
         }
         child.waitFor();
-    }
-
-    /** The {@code eventfd-id} of fd {@code fd} of process {@code pid}, or null if it is no eventfd. */
-    private static String eventFdId(long pid, int fd) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/fdinfo/" + fd))) {
-                if (line.startsWith("eventfd-id:")) {
-                    return line.substring("eventfd-id:".length()).trim();
-                }
-            }
-        } catch (java.io.IOException e) {
-            // closed meanwhile: no eventfd
-        }
-        return null;
-    }
-
-    /** The numbers at which process {@code pid} holds the eventfd {@code id}. */
-    private static java.util.Set<Integer> eventFdNumbers(long pid, String id) {
-        java.util.Set<Integer> numbers = new java.util.TreeSet<>();
-        for (int fd : ChildTestSupport.fds(pid).keySet()) {
-            if (id.equals(eventFdId(pid, fd))) {
-                numbers.add(fd);
-            }
-        }
-        return numbers;
     }
 
     private static long call(SyscallInterface sysif, Sys nr, long... args) {

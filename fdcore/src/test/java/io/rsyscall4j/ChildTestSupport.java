@@ -13,8 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -174,5 +178,50 @@ final class ChildTestSupport {
         byte[] b = new byte[4];
         sysif.readMemory(address, b, 0, 4);
         return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
+    }
+
+    /**
+     * The id of the eventfd at {@code fd} in process {@code pid}'s table (its fdinfo's), or null
+     * if that is no eventfd.
+     */
+    static String eventFdId(long pid, int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/fdinfo/" + fd))) {
+                if (line.startsWith("eventfd-id:")) {
+                    return line.substring("eventfd-id:".length()).trim();
+                }
+            }
+        } catch (IOException e) {
+            // closed meanwhile: no eventfd
+        }
+        return null;
+    }
+
+    /** The numbers at which process {@code pid} holds the eventfd {@code id}. */
+    static Set<Integer> eventFdNumbers(long pid, String id) {
+        Set<Integer> numbers = new TreeSet<>();
+        for (int fd : fds(pid).keySet()) {
+            if (id.equals(eventFdId(pid, fd))) {
+                numbers.add(fd);
+            }
+        }
+        return numbers;
+    }
+
+    /** {@code sysif.syscall(nr, args)} run on a virtual thread of its own; its failure rethrown. */
+    static long onVirtualThread(SyscallInterface sysif, Sys nr, long... args) throws Exception {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                result.complete(sysif.syscall(nr, args));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception c ? c : e;
+        }
     }
 }

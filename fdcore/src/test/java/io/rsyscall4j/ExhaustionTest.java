@@ -240,7 +240,7 @@ class ExhaustionTest {
         String filler = file("filler");
         try (LoweredLimit limit = new LoweredLimit(task)) {
             List<FileDescriptor> fillers = fill(task, filler);
-            // With 0, 1, 2 ... free numbers: the clone needs an eventfd (two numbers), then a pidfd.
+            // With 0, 1, 2 ... free numbers: the clone needs an eventfd (the server's number), then a pidfd.
             for (int free = 0; free <= 5; free++) {
                 int tracked = task.fdTable().trackedNumbers().length;
                 ChildTask child;
