@@ -13,7 +13,6 @@ import io.rsyscall4j.fd.internal.Poller;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -48,11 +47,7 @@ import java.util.List;
  * in, so that the same protocol serves a child of a task on another host; spinning and parking in
  * the {@link Poller} (whose fds are the JVM's) only apply when {@code local} is the JVM's own.
  * Elsewhere the JVM never spins and always wakes, and its looking word stays 0, so the server
- * always wakes it too. On another host, the remote task's server runs the futex wait, with a timeout of
- * {@link RemoteConnection#WAIT_SLICE_NANOS} (a {@code timespec} in the mailbox's words), so that
- * it serves other callers between slices; and a call costs two round trips over the connection:
- * the batch, its wake and the first wait go together ({@link #postForAwait}), then the answer
- * word comes back with the results.
+ * always wakes it too; its futex waits end after a slice ({@link RemoteMailboxWait}).
  */
 final class Mailbox {
     static final int REQUEST_SIZE = 56;
@@ -62,9 +57,9 @@ final class Mailbox {
 
     /** The answer word; also the {@code CLONE_CHILD_CLEARTID} word (offsets from the region's base). */
     static final long ANSWER = 0;
-    private static final long REQUEST = 8;
+    static final long REQUEST = 8;
     static final long TAKEN = 12;
-    private static final long ANSWERED = 16;
+    static final long ANSWERED = 16;
     /** 8 bytes where the JVM reads its eventfd (the JVM's scratch; the server never looks). */
     private static final long EVENT_COUNT = 24;
     /** A {@code struct timespec} of one wait slice, for a mailbox in another host's memory. */
@@ -84,13 +79,13 @@ final class Mailbox {
     static final long SPIN_NANOS = 25_000;
     private static final long NOTIFY = 4096;
     private static final long REQUESTS = NOTIFY + 8;
-    private static final long RESULTS = REQUESTS + (long) MAX_BATCH * REQUEST_SIZE;
+    static final long RESULTS = REQUESTS + (long) MAX_BATCH * REQUEST_SIZE;
     /** Where the mailbox ends: the child's stack lies above. */
     static final long END = RESULTS + (long) MAX_BATCH * RESULT_SIZE;
     /** The number of every word before the first batch. */
     static final int FIRST = 1;
 
-    private static final String ETIMEDOUT = "ETIMEDOUT";
+    static final String ETIMEDOUT = "ETIMEDOUT";
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -102,10 +97,8 @@ final class Mailbox {
     private final boolean inJvm;
     /** Where the futex wait's timeout is: 0 (none) in the JVM, {@link #SLICE} elsewhere. */
     private final long timeout;
-    /** The remote task's connection, for a mailbox in another host's memory; else null. */
-    private final RemoteConnection remote;
-    /** On another host: the last post's wake is to go out with the first wait. */
-    private boolean wakeDue;
+    /** How the JVM waits for a mailbox in another host's memory; else null. */
+    private final RemoteMailboxWait remote;
     /** What the answer word holds while the last batch posted is pending. */
     private int before = FIRST;
     /** How many requests the last batch posted holds. */
@@ -132,7 +125,7 @@ final class Mailbox {
         this.inJvm = ChildTransport.inJvm(local);
         this.parked = inJvm ? new ParkedWait(local, efd, pidfd, base + EVENT_COUNT) : null;
         this.timeout = inJvm ? 0 : base + SLICE;
-        this.remote = local instanceof RemoteConnection r ? r : null;
+        this.remote = local instanceof RemoteConnection r ? new RemoteMailboxWait(r, base, timeout) : null;
         if (!inJvm) {
             byte[] slice = new byte[16];
             LONG_LE.set(slice, 8, RemoteConnection.WAIT_SLICE_NANOS);
@@ -219,7 +212,7 @@ final class Mailbox {
         resultsRead = false;
         putInt(REQUEST, posted);
         if (deferWake) {
-            wakeDue = true;
+            remote.deferWake();
             return posted;
         }
         if (inJvm) {
@@ -246,7 +239,8 @@ final class Mailbox {
      */
     boolean await(int seq, boolean parks, boolean exec) throws SyscallException {
         if (remote != null) {
-            return awaitOnAnotherHost(seq);
+            resultsRead = remote.await(seq, before, count, results);
+            return resultsRead;
         }
         if (!inJvm || parks) {
             return sleepUntil(seq, parks, exec);
@@ -291,43 +285,6 @@ final class Mailbox {
     }
 
     /**
-     * {@link #await} for a mailbox on another host: the deferred wake and a wait of one slice in
-     * one round trip, then the answer and answered words with the results in one more, until the
-     * batch is answered or the answer word is cleared.
-     */
-    private boolean awaitOnAnotherHost(int seq) throws SyscallException {
-        byte[] words = new byte[(int) ANSWERED + 4];
-        byte[] answers = new byte[count * RESULT_SIZE];
-        int expect = before;
-        while (true) {
-            List<SyscallRequest> calls = new ArrayList<>(2);
-            if (wakeDue) {
-                calls.add(SyscallRequest.of(Sys.FUTEX, base + REQUEST, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0));
-            }
-            calls.add(SyscallRequest.of(Sys.FUTEX, base + ANSWER, FUTEX_WAIT, expect, timeout, 0, 0));
-            long[] raw = remote.pipeline(calls); // SyscallSendError: none of them went out
-            wakeDue = false;
-            for (int i = 0; i < raw.length; i++) {
-                int errno = ChildTransport.isErrno(raw[i]) ? (int) -raw[i] : 0;
-                if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR && !Errno.name(errno).equals(ETIMEDOUT)) {
-                    throw ErrnoException.of(Sys.FUTEX, errno, calls.get(i).args());
-                }
-            }
-            remote.readMemory(new long[] {base, base + RESULTS}, new byte[][] {words, answers});
-            int answer = (int) INT_LE.get(words, (int) ANSWER);
-            if (answer == seq || (answer == 0 && (int) INT_LE.get(words, (int) ANSWERED) == seq)) {
-                System.arraycopy(answers, 0, results, 0, answers.length);
-                resultsRead = true;
-                return true;
-            }
-            if (answer == 0) {
-                return false;
-            }
-            expect = answer;
-        }
-    }
-
-    /**
      * Sleeps while the answer word holds {@code value} (a shared wait: see the class comment), at
      * most one slice in another host's memory.
      */
@@ -346,7 +303,7 @@ final class Mailbox {
      * with the first wait): the server, asleep until woken, cannot have taken the batch.
      */
     boolean wakeUnsent() {
-        return wakeDue;
+        return remote != null && remote.wakeUnsent();
     }
 
     /** Whether the server took batch {@code seq}: then it may have run. */
