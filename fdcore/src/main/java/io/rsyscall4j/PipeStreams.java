@@ -29,6 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * the end of a remote program is seen on a thread that may wait on its host.
  */
 final class PipeStreams {
+    private static final System.Logger LOG = System.getLogger(PipeStreams.class.getName());
     private static final int BUFFER = 8192;
     /** A stdin stream once the program has ended: writes fail, as the JDK's do. */
     private static final OutputStream ENDED = new OutputStream() {
@@ -120,7 +121,8 @@ final class PipeStreams {
                 in.close();
                 in = rest;
             } catch (IOException | RuntimeException e) {
-                // left as it was: a reader still gets the bytes, the fd goes with a close or the GC
+                // Left as it was: a reader still gets the bytes, the fd goes with a close or the GC.
+                LOG.log(System.Logger.Level.DEBUG, "rsyscall4j: keeping " + fd + " open after its program ended", e);
             } finally {
                 lock.unlock();
             }
@@ -201,7 +203,8 @@ final class PipeStreams {
                     raw.close();
                 }
             } catch (IOException | RuntimeException e) {
-                // the number is released whatever close says
+                // The number is released whatever close says.
+                LOG.log(System.Logger.Level.DEBUG, "rsyscall4j: closing a program's stdin after it ended", e);
             } finally {
                 lock.unlock();
             }
