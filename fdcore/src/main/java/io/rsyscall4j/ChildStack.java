@@ -1,12 +1,7 @@
 package io.rsyscall4j;
 
-import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
-import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
 import static io.rsyscall4j.api.Linux.MAP_STACK;
-import static io.rsyscall4j.api.Linux.PROT_READ;
-import static io.rsyscall4j.api.Linux.PROT_WRITE;
 
-import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.nio.ByteBuffer;
@@ -14,8 +9,8 @@ import java.nio.ByteOrder;
 
 /**
  * The JVM memory one child task owns: its stack, the words {@code clone} writes, and the buffers
- * the JVM uses to talk to it. One anonymous mapping, unmapped only once the child is known to be
- * done with it (rsyscall never frees a child's stack).
+ * the JVM uses to talk to it. One anonymous mapping ({@link SpareRegions}), given back only once
+ * the child is known to be done with it (rsyscall never frees a child's stack).
  *
  * <p>Every child shares the JVM's address space ({@code CLONE_VM}), so these JVM addresses are the
  * child's addresses too: the kernel writes the pidfd and clears the futex word here, the child
@@ -50,10 +45,12 @@ final class ChildStack {
         this.base = base;
     }
 
-    /** Maps a fresh region through the JVM's own provider. */
+    /**
+     * A region of {@code local}'s memory ({@link SpareRegions}: a fresh mapping, or one an earlier
+     * child is done with), which {@link #prepare} readies.
+     */
     static ChildStack allocate(SyscallInterface local) throws SyscallException {
-        long base = local.syscall(Sys.MMAP, 0, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        return new ChildStack(local, base);
+        return new ChildStack(local, SpareRegions.map(local, SIZE, MAP_STACK));
     }
 
     /**
@@ -106,8 +103,8 @@ final class ChildStack {
     }
 
     /**
-     * Unmaps the region. Only once {@link #childDone()}: a child still running would fault (or
-     * worse, run on memory the JVM reused).
+     * Gives the region back ({@link SpareRegions#unmap}). Only once {@link #childDone()}: a child
+     * still running would fault, or run on memory the next child uses.
      */
     synchronized void free() throws SyscallException {
         if (freed) {
@@ -117,10 +114,10 @@ final class ChildStack {
             throw new IllegalStateException("child stack at 0x" + Long.toHexString(base) + " is still in use");
         }
         freed = true;
-        local.syscall(Sys.MUNMAP, base, SIZE);
+        SpareRegions.unmap(local, base, SIZE);
     }
 
-    /** Unmaps the region of a child that was never made. */
+    /** Gives back the region of a child that was never made. */
     void freeUnused() throws SyscallException {
         putInt(Mailbox.ANSWER, 0);
         free();

@@ -1,12 +1,7 @@
 package io.rsyscall4j;
 
-import static io.rsyscall4j.api.Linux.MAP_ANONYMOUS;
-import static io.rsyscall4j.api.Linux.MAP_PRIVATE;
 import static io.rsyscall4j.api.Linux.PAGE_SIZE;
-import static io.rsyscall4j.api.Linux.PROT_READ;
-import static io.rsyscall4j.api.Linux.PROT_WRITE;
 
-import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.nio.ByteBuffer;
@@ -26,11 +21,15 @@ import java.util.List;
  *    48  char **argv (argc + 1 pointers), then char **envp (envc + 1), then the strings
  *        then, page-aligned, {@link #SCRATCH_SIZE} bytes of scratch
  * </pre>
+ * The mapping's size is rounded up to a multiple of {@link #SIZE_STEP}, so that the images of
+ * most programs (and the {@link ChildStack}s) are of one size that {@link SpareRegions} reuses.
  */
 final class ExecImage {
     private static final int ARRAYS = 48;
     /** The scratch space at the end of the image. */
     static final int SCRATCH_SIZE = 8192;
+    /** What the mapping's size is a multiple of. */
+    static final long SIZE_STEP = ChildStack.SIZE;
 
     private final SyscallInterface local;
     private final long base;
@@ -52,7 +51,10 @@ final class ExecImage {
         this.envp = envp;
     }
 
-    /** Maps and fills the image; strings are already NUL-terminated. */
+    /**
+     * Maps ({@link SpareRegions}) and fills the image; strings are already NUL-terminated. Every
+     * byte before the scratch is written: a reused region holds the last image's.
+     */
     static ExecImage build(SyscallInterface local, List<byte[]> paths, List<byte[]> args, List<byte[]> env)
             throws SyscallException {
         long strings = ARRAYS + 8L * (args.size() + 1) + 8L * (env.size() + 1);
@@ -66,8 +68,8 @@ final class ExecImage {
             throw new IllegalArgumentException("exec arguments and environment too large: " + total + " bytes");
         }
         long scratchAt = (total + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
-        long size = scratchAt + SCRATCH_SIZE;
-        long base = local.syscall(Sys.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        long size = (scratchAt + SCRATCH_SIZE + SIZE_STEP - 1) / SIZE_STEP * SIZE_STEP;
+        long base = SpareRegions.map(local, size, 0);
         ByteBuffer image = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
         image.putLong(40, -1L); // the full signal set; the rest of the header stays zero
         long at = strings;
@@ -125,7 +127,8 @@ final class ExecImage {
         return scratch;
     }
 
+    /** Gives the region back ({@link SpareRegions#unmap}): only once no exec reads it any more. */
     void free() throws SyscallException {
-        local.syscall(Sys.MUNMAP, base, size);
+        SpareRegions.unmap(local, base, size);
     }
 }

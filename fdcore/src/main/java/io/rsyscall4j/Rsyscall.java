@@ -127,7 +127,8 @@ public final class Rsyscall {
      * child janitor's workers only if none is busy. Each starts again by itself when next needed
      * — a handle made, a child cloned — so stopping too early only costs a thread start. Left
      * alone: the child janitor's cleaner thread, which holds no class loader of its own and ends
-     * once fdcore's classes are unloaded.
+     * once fdcore's classes are unloaded. The memory kept for the next children's stacks is
+     * unmapped.
      *
      * @param timeout how long to wait for each thread to end
      * @return whether no such thread is left running: false if children are alive (the spawner
@@ -143,6 +144,11 @@ public final class Rsyscall {
         boolean watcher = ProcessWatcher.stopIfIdle(timeout);
         boolean janitor = ChildJanitor.stopIfIdle(timeout);
         boolean poller = Poller.stopIfIdle(timeout);
+        try {
+            SpareRegions.release();
+        } catch (SyscallException | RuntimeException e) {
+            LOG.log(Level.WARNING, "rsyscall4j: unmapping the memory kept for children failed", e);
+        }
         // Threads kept for live children are the rule, not a fault: said at DEBUG only.
         LOG.log(Level.DEBUG, "background threads stopped: reaper {0}, spawner {1}, process watcher {2},"
                 + " child janitor {3}, poller {4} (no: children are alive, threads wait, or it did not end in"
