@@ -165,7 +165,8 @@ final class ChildSyscallInterface implements ChildTransport {
     /**
      * {@link #pipelineUntilError} of {@code requests}, which the child found in its mailbox as it
      * started ({@link Mailbox#postFirst}, with {@code parks} as its notify flag): waits for their
-     * answers.
+     * answers, or returns null where {@link #pipelineUntilError} would raise {@link SyscallHangup}
+     * (the child took them, then exec'd, exited or died): for an {@code execve}, its success.
      */
     long[] awaitFirst(List<SyscallRequest> requests, boolean parks) throws SyscallException {
         int n = requests.size();
@@ -177,7 +178,9 @@ final class ChildSyscallInterface implements ChildTransport {
             }
             int seq = mailbox.adoptFirst(n);
             requestsSent.addAndGet(n);
-            await(seq, n, parks);
+            if (!awaitOrHangUp(seq, n, parks)) {
+                return null;
+            }
             for (int i = 0; i < n; i++) {
                 results[i] = mailbox.result(i);
             }
@@ -197,6 +200,16 @@ final class ChildSyscallInterface implements ChildTransport {
 
     /** Waits for the answers to batch {@code seq} of {@code n} requests, posted with {@code parks} as its notify flag. */
     private void await(int seq, int n, boolean parks) throws SyscallException {
+        if (!awaitOrHangUp(seq, n, parks)) {
+            throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone);
+        }
+    }
+
+    /**
+     * {@link #await}, returning false where it would raise {@link SyscallHangup} for a child that
+     * took the batch and then exited, exec'd or died.
+     */
+    private boolean awaitOrHangUp(int seq, int n, boolean parks) throws SyscallException {
         boolean exec = false;
         for (int i = 0; i < n; i++) {
             exec |= inFlight[i] == Sys.EXECVE || inFlight[i] == Sys.EXECVEAT;
@@ -205,7 +218,7 @@ final class ChildSyscallInterface implements ChildTransport {
         try {
             if (mailbox.await(seq, parks, exec)) {
                 mailbox.readResults(n);
-                return;
+                return true;
             }
             gone = "it exited, exec'd or died";
             sentAndTaken = mailbox.taken(seq);
@@ -223,7 +236,7 @@ final class ChildSyscallInterface implements ChildTransport {
             throw new SyscallSendError(describe(inFlight[0]) + ": child task " + pid
                     + " died before reading it (" + gone + "): it did not run");
         }
-        throw new SyscallHangup(describe(inFlight[0]) + ": child task " + pid + " stopped answering: " + gone);
+        return false;
     }
 
     /**

@@ -180,6 +180,10 @@ final class DirectSpawn {
                 local.syscall(Sys.CLOSE, efd.server());
             }
             long[] results = ((ChildSyscallInterface) child.sysif()).awaitFirst(calls, parks);
+            if (results == null) {
+                child.sysif().close(); // exec'd (or died meanwhile, which its status will say)
+                return new ChildProcess(child, a.argv(), parent, pipes);
+            }
             for (int i = 0; i < exec; i++) {
                 if (ChildTransport.isErrno(results[i])) {
                     throw failed(calls.get(i), (int) -results[i], c);
@@ -187,7 +191,7 @@ final class DirectSpawn {
             }
             throw ExecPreparation.search(child.sysif(), a.path(), image, results[exec]);
         } catch (SyscallHangup execd) {
-            child.sysif().close(); // exec'd (or died meanwhile, which its status will say)
+            child.sysif().close(); // a later candidate exec'd (or the child died meanwhile)
             return new ChildProcess(child, a.argv(), parent, pipes);
         } catch (IOException | RuntimeException e) {
             Spawner.abandon(child, e);
