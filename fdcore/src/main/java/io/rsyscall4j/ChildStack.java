@@ -1,7 +1,12 @@
 package io.rsyscall4j;
 
+import static io.rsyscall4j.api.Linux.FUTEX_WAIT;
+import static io.rsyscall4j.api.Linux.FUTEX_WAKE;
 import static io.rsyscall4j.api.Linux.MAP_STACK;
 
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import java.nio.ByteBuffer;
@@ -100,6 +105,43 @@ final class ChildStack {
 
     int ptid() {
         return getInt(PTID);
+    }
+
+    /**
+     * For a caller that will sleep on the answer word from the clone on ({@link #sleepUntilFirstMove}),
+     * after {@link #prepare}: the server is to wake it with its first answer, rather than leave
+     * it for a spinning caller to see.
+     */
+    void callerSleeps() {
+        putInt(Mailbox.CALLER_LOOKING, 0);
+    }
+
+    /**
+     * Sleeps while the answer word is as {@link #prepare} left it: until the child's server
+     * answered its first batch, or the child exec'd, exited or died, or {@link #noChild} said the
+     * clone failed. A platform thread's wait, not interruptible.
+     *
+     * @throws ErrnoException the futex wait failed other than by a change or a signal
+     */
+    void sleepUntilFirstMove() throws SyscallException {
+        while (getInt(Mailbox.ANSWER) == Mailbox.FIRST) {
+            try {
+                local.syscall(Sys.FUTEX, ctidAddress(), FUTEX_WAIT, Mailbox.FIRST, 0, 0, 0);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * The clone made no child: clears the answer word, as a child's end would, and wakes a caller
+     * {@linkplain #sleepUntilFirstMove sleeping} on it.
+     */
+    void noChild() throws SyscallException {
+        putInt(Mailbox.ANSWER, 0);
+        local.syscall(Sys.FUTEX, ctidAddress(), FUTEX_WAKE, 1, 0, 0, 0);
     }
 
     /**

@@ -31,7 +31,8 @@ import java.util.TreeMap;
  * {@code execve} is one batch, posted in the new child's mailbox before the clone
  * ({@link Mailbox#postFirst}), which its server runs as it starts, up to the first request that
  * fails. No task, fd table or handle is made for the child, and the JVM waits once: for the exec,
- * or for the answer that says what failed.
+ * or for the answer that says what failed. A platform thread sleeps on the child's answer word
+ * from the moment the clone is queued for the {@link SpawnerThread}, so that it is woken once.
  *
  * <p>The batch: the program's fds put at their numbers ({@code dup3} from the child's copies of
  * the parent's fds, which are borrowed across the clone so that their numbers name them), its
@@ -157,8 +158,9 @@ final class DirectSpawn {
             Mailbox.postFirst(local, stack.base(), calls, parks);
             long args = stack.scratch();
             writeCloneArgs(local, args, stack, sp);
-            pid = SpawnerThread.run(() -> local.callFunction(code.spawn(), args, ARGS_SIZE, 0, 0, 0,
-                    Sys.CLONE3.number()));
+            SpawnerThread.SpawnCall clone = () -> local.callFunction(code.spawn(), args, ARGS_SIZE, 0, 0, 0,
+                    Sys.CLONE3.number());
+            pid = parks ? SpawnerThread.run(clone) : cloneAndSleep(clone, stack);
         } catch (RuntimeException e) {
             efd.closeQuietly(local, e);
             Spawner.freeQuietly(stack, e);
@@ -196,6 +198,49 @@ final class DirectSpawn {
         } catch (IOException | RuntimeException e) {
             Spawner.abandon(child, e);
             throw e;
+        }
+    }
+
+    /**
+     * For a platform thread: runs {@code clone} on the spawner thread while this thread sleeps on
+     * the child's answer word, which the exec (or the server's answer, or the child's death)
+     * changes, so that this thread wakes once, for the child, and not first for the clone's
+     * result. A clone that made no child changes the word itself.
+     */
+    private static long cloneAndSleep(SpawnerThread.SpawnCall clone, ChildStack stack) {
+        stack.callerSleeps();
+        return SpawnerThread.run(() -> {
+            long pid;
+            try {
+                pid = clone.run();
+            } catch (RuntimeException | Error e) {
+                wakeQuietly(stack, e);
+                throw e;
+            }
+            if (pid < 0) {
+                wakeQuietly(stack, null);
+            }
+            return pid;
+        }, () -> {
+            try {
+                stack.sleepUntilFirstMove();
+            } catch (SyscallException | RuntimeException e) {
+                // left to awaitFirst after the clone, which waits again and reports what fails
+            }
+        });
+    }
+
+    /** {@link ChildStack#noChild}; a failure goes with {@code failure}, or to the log where it is null. */
+    private static void wakeQuietly(ChildStack stack, Throwable failure) {
+        try {
+            stack.noChild();
+        } catch (SyscallException | RuntimeException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } else {
+                System.getLogger(DirectSpawn.class.getName()).log(System.Logger.Level.WARNING,
+                        "rsyscall4j: waking the thread that waits for a failed clone", e);
+            }
         }
     }
 

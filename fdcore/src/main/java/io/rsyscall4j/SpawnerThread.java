@@ -117,6 +117,16 @@ final class SpawnerThread {
      * {@link #childReaped}; if it does not (an exception, or a negative result), it ends here.
      */
     static long run(SpawnCall call) {
+        return run(call, null);
+    }
+
+    /**
+     * As {@link #run(SpawnCall)}, running {@code meanwhile} (unless null) on this thread once the
+     * clone is queued, before it waits for the clone's result: a wait of its own that the child
+     * (or {@code call}, failing) ends, so that this thread is woken once, not for the result and
+     * then again for the child. It must not throw.
+     */
+    static long run(SpawnCall call, Runnable meanwhile) {
         BlockingQueue<Runnable> work;
         synchronized (LIFE) {
             if (worker == null) {
@@ -127,7 +137,7 @@ final class SpawnerThread {
         }
         boolean madeChild = false;
         try {
-            long pid = runOn(work, call);
+            long pid = runOn(work, call, meanwhile);
             madeChild = pid > 0;
             return pid;
         } finally {
@@ -137,7 +147,7 @@ final class SpawnerThread {
         }
     }
 
-    private static long runOn(BlockingQueue<Runnable> work, SpawnCall call) {
+    private static long runOn(BlockingQueue<Runnable> work, SpawnCall call, Runnable meanwhile) {
         CompletableFuture<Long> result = new CompletableFuture<>();
         work.add(() -> {
             try {
@@ -146,6 +156,9 @@ final class SpawnerThread {
                 result.completeExceptionally(t);
             }
         });
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
         boolean interrupted = false;
         try {
             while (true) {

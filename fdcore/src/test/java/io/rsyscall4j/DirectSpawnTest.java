@@ -2,12 +2,20 @@ package io.rsyscall4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rsyscall4j.api.Errno;
+import io.rsyscall4j.api.ErrnoException;
+import io.rsyscall4j.api.Sys;
+import io.rsyscall4j.api.SyscallException;
+import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -74,6 +82,76 @@ class DirectSpawnTest {
             ProcessOutput o = out.get(60, java.util.concurrent.TimeUnit.SECONDS); // fails rather than hangs
             assertEquals("started\n", new String(o.stdout(), StandardCharsets.UTF_8), builder.toString());
             assertEquals(0, o.status());
+        }
+    }
+
+    /**
+     * A platform thread sleeps on the new child's answer word while the spawner thread clones:
+     * a clone that fails, by its result or by an exception, wakes it, and the failure is raised.
+     */
+    @BothProviders
+    void aCloneThatFailsWakesTheThreadWaitingForIt(String provider) throws Exception {
+        SyscallInterface real = Rsyscall.local(provider).sysif();
+        Throwable refused = startFailing(new FailingClone(real, null));
+        ErrnoException e = assertInstanceOf(ErrnoException.class, refused);
+        assertEquals(Sys.CLONE3, e.syscall());
+        assertEquals(Errno.EAGAIN, e.errno());
+        IllegalStateException thrown = new IllegalStateException("the clone call broke");
+        assertEquals(thrown, startFailing(new FailingClone(real, thrown)));
+        assertTrue(DirectSpawn.fits(Command.of("true"), Rsyscall.local(provider)), "not taken for clone3 refused");
+    }
+
+    /** What {@code Command.of("true").start()} through {@code sysif} raises, on a platform thread. */
+    private static Throwable startFailing(SyscallInterface sysif) throws Exception {
+        Task local = Rsyscall.local(sysif);
+        CompletableFuture<Throwable> raised = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                Command.of("true").start(local).waitFor();
+                raised.complete(null);
+            } catch (Throwable t) {
+                raised.complete(t);
+            }
+        });
+        return raised.get(60, TimeUnit.SECONDS); // fails rather than hangs
+    }
+
+    /** A real provider whose {@code clone3} calls return {@code -EAGAIN}, or throw {@code thrown}. */
+    private record FailingClone(SyscallInterface real, RuntimeException thrown) implements SyscallInterface {
+        @Override
+        public long callFunction(long address, long... args) {
+            if (args[args.length - 1] != Sys.CLONE3.number()) {
+                return real.callFunction(address, args);
+            }
+            if (thrown != null) {
+                throw thrown;
+            }
+            return -Errno.EAGAIN;
+        }
+
+        @Override
+        public long syscall(Sys nr, long... args) throws SyscallException {
+            return real.syscall(nr, args);
+        }
+
+        @Override
+        public void writeMemory(long address, byte[] src, int off, int len) {
+            real.writeMemory(address, src, off, len);
+        }
+
+        @Override
+        public void readMemory(long address, byte[] dst, int off, int len) {
+            real.readMemory(address, dst, off, len);
+        }
+
+        @Override
+        public long bufferAddress(java.nio.ByteBuffer buffer) {
+            return real.bufferAddress(buffer);
+        }
+
+        @Override
+        public String provider() {
+            return "failing-clone(" + real.provider() + ")";
         }
     }
 }
