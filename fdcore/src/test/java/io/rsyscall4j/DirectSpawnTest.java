@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -92,13 +93,24 @@ class DirectSpawnTest {
     @BothProviders
     void aCloneThatFailsWakesTheThreadWaitingForIt(String provider) throws Exception {
         SyscallInterface real = Rsyscall.local(provider).sysif();
-        Throwable refused = startFailing(new FailingClone(real, null));
+        Throwable refused = startFailing(new FailingClone(real, true, null));
         ErrnoException e = assertInstanceOf(ErrnoException.class, refused);
         assertEquals(Sys.CLONE3, e.syscall());
         assertEquals(Errno.EAGAIN, e.errno());
         IllegalStateException thrown = new IllegalStateException("the clone call broke");
-        assertEquals(thrown, startFailing(new FailingClone(real, thrown)));
+        assertEquals(thrown, startFailing(new FailingClone(real, true, thrown)));
         assertTrue(DirectSpawn.fits(Command.of("true"), Rsyscall.local(provider)), "not taken for clone3 refused");
+    }
+
+    /**
+     * A platform thread's direct spawn makes no eventfd for its child, and closes none: no
+     * {@code close(-1)}, which would cost a syscall and an exception a spawn.
+     */
+    @BothProviders
+    void aSpawnWithoutAnEventfdClosesNoNegativeNumber(String provider) throws Exception {
+        FailingClone counting = new FailingClone(Rsyscall.local(provider).sysif(), false, null);
+        assertEquals(null, startFailing(counting));
+        assertEquals(0, counting.negativeCloses().get());
     }
 
     /** What {@code Command.of("true").start()} through {@code sysif} raises, on a platform thread. */
@@ -116,11 +128,19 @@ class DirectSpawnTest {
         return raised.get(60, TimeUnit.SECONDS); // fails rather than hangs
     }
 
-    /** A real provider whose {@code clone3} calls return {@code -EAGAIN}, or throw {@code thrown}. */
-    private record FailingClone(SyscallInterface real, RuntimeException thrown) implements SyscallInterface {
+    /**
+     * A real provider whose {@code clone3} calls return {@code -EAGAIN} ({@code failClone}), or
+     * throw {@code thrown} (unless null), and which counts the closes of negative numbers.
+     */
+    private record FailingClone(SyscallInterface real, boolean failClone, RuntimeException thrown,
+            AtomicInteger negativeCloses) implements SyscallInterface {
+        FailingClone(SyscallInterface real, boolean failClone, RuntimeException thrown) {
+            this(real, failClone, thrown, new AtomicInteger());
+        }
+
         @Override
         public long callFunction(long address, long... args) {
-            if (args[args.length - 1] != Sys.CLONE3.number()) {
+            if (args[args.length - 1] != Sys.CLONE3.number() || !failClone) {
                 return real.callFunction(address, args);
             }
             if (thrown != null) {
@@ -131,6 +151,9 @@ class DirectSpawnTest {
 
         @Override
         public long syscall(Sys nr, long... args) throws SyscallException {
+            if (nr == Sys.CLOSE && args[0] < 0) {
+                negativeCloses.incrementAndGet();
+            }
             return real.syscall(nr, args);
         }
 
