@@ -15,6 +15,11 @@ import java.util.Objects;
  */
 record ExecArgs(byte[] cpath, String path, List<byte[]> args, List<String> argv, List<byte[]> envp) {
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /**
+     * The JVM's environment as {@code envp}, encoded at its first use: {@link System#getenv()}
+     * is one map that never changes for the JVM's life, and most programs get it as it is.
+     */
+    private static volatile List<byte[]> jvmEnvp;
 
     /**
      * From text, encoded as UTF-8.
@@ -29,14 +34,29 @@ record ExecArgs(byte[] cpath, String path, List<byte[]> args, List<String> argv,
         for (String a : argv) {
             args.add(CStrings.cString(Objects.requireNonNull(a, "argv element")));
         }
-        List<byte[]> envp = new ArrayList<>();
+        List<byte[]> envp;
+        if (env == System.getenv()) {
+            envp = jvmEnvp;
+            if (envp == null) {
+                envp = List.copyOf(encode(env));
+                jvmEnvp = envp;
+            }
+        } else {
+            envp = encode(env);
+        }
+        return new ExecArgs(CStrings.cString(path), path, args, argv, envp);
+    }
+
+    /** {@code env} as {@code NAME=VALUE} entries, NUL-terminated. */
+    private static List<byte[]> encode(Map<String, String> env) {
+        List<byte[]> envp = new ArrayList<>(env.size());
         for (Map.Entry<String, String> e : env.entrySet()) {
             if (e.getKey().indexOf('=') >= 0) {
                 throw new IllegalArgumentException("environment variable name contains '=': " + e.getKey());
             }
             envp.add(CStrings.cString(e.getKey() + "=" + e.getValue()));
         }
-        return new ExecArgs(CStrings.cString(path), path, args, argv, envp);
+        return envp;
     }
 
     /**

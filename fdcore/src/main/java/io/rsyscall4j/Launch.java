@@ -237,7 +237,15 @@ final class Launch {
         return argv;
     }
 
+    /**
+     * A copy of {@code env}, checked; the JVM's environment itself, which never changes and whose
+     * every entry the JVM parsed from {@code NAME=VALUE} strings (so passes), is neither copied
+     * nor checked.
+     */
     private static Map<String, String> checkedEnv(Map<String, String> env) {
+        if (env == System.getenv()) {
+            return env;
+        }
         Map<String, String> copy = new HashMap<>(env);
         for (Map.Entry<String, String> e : copy.entrySet()) {
             String k = e.getKey();

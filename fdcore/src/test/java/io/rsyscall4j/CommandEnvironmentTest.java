@@ -44,6 +44,20 @@ class CommandEnvironmentTest {
         assertEquals("ONLY=this\n", c.output(Rsyscall.local(provider)).stdoutText());
     }
 
+    /** A command whose environment was never touched gives the program the JVM's, every time. */
+    @BothProviders
+    void anUntouchedEnvironmentIsTheJvmsEveryTime(String provider) throws Exception {
+        Task local = Rsyscall.local(provider);
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> seen = new java.util.HashMap<>();
+            for (String entry : Command.of("/usr/bin/env", "-0").output(local).stdoutText().split("\0")) {
+                int eq = entry.indexOf('=');
+                seen.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+            assertEquals(System.getenv(), seen);
+        }
+    }
+
     @BothProviders
     void commandIsTheLiveArgumentList(String provider) throws Exception {
         Command c = Command.of("echo", "a");
