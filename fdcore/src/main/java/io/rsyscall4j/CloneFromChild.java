@@ -51,7 +51,7 @@ final class CloneFromChild {
             throw e;
         }
         long flags = cloneFlags(files, namespaces);
-        int expectedPpid = parent.parentPidForChild(namespaces);
+        int expectedPpid = parent.pids().forChild(namespaces);
         long pid;
         boolean cloneSent = false;
         try {
@@ -115,7 +115,7 @@ final class CloneFromChild {
         ChildStack stack = ChildStack.allocate(local);
         ServerEventFd efd = Spawner.eventFdInJvmTable(local, stack, false);
         long flags = cloneFlags(files, namespaces);
-        int expectedPpid = parent.parentPidForChild(namespaces);
+        int expectedPpid = parent.pids().forChild(namespaces);
         long pid;
         try {
             long sp = stack.prepare(code.trampoline(), expectedPpid, efd.server());

@@ -1,6 +1,5 @@
 package io.rsyscall4j;
 
-import io.rsyscall4j.api.Linux;
 import static io.rsyscall4j.api.Linux.SIGKILL;
 
 import io.rsyscall4j.api.Errno;
@@ -31,15 +30,7 @@ final class ClonedChild {
 
     private final SyscallInterface local;
     private final ClonedChild parent;
-    /** The pid in the JVM's pid namespace. */
-    private volatile int pid;
-    /** The pid in the parent's pid namespace (what its {@code clone} returned). */
-    private volatile int pidInParent;
-    /** The pid the process sees for itself ({@code getpid}). */
-    private volatile int ownPid;
-    private volatile boolean inJvmPidNamespace = true;
-    /** Set by {@code unshare(CLONE_NEWPID)}: its next children are in a pid namespace it is not in. */
-    private volatile boolean childrenInNewPidNamespace;
+    private final ChildPids pids;
     private final int pidfd;
     private final ChildStack stack;
     private final ChildTransport sysif;
@@ -73,9 +64,7 @@ final class ClonedChild {
             ChildTransport sysif, int serverFd, boolean sharesParentTable) {
         this.local = local;
         this.parent = parent;
-        this.pid = pid;
-        this.pidInParent = pid;
-        this.ownPid = pid;
+        this.pids = new ChildPids(pid);
         this.pidfd = pidfd;
         this.stack = stack;
         this.sysif = sysif;
@@ -85,46 +74,22 @@ final class ClonedChild {
 
     /** The pid in the JVM's pid namespace. */
     int pid() {
-        return pid;
+        return pids.jvm();
     }
 
     /** The pid the process sees for itself ({@code getpid}), in its own pid namespace. */
     int ownPid() {
-        return ownPid;
+        return pids.own();
     }
 
-    /**
-     * The pid a child this process clones with the new namespaces {@code namespaces} will see as
-     * its parent's ({@code getppid}): 0 when that child is in a pid namespace this process is not
-     * in.
-     */
-    int parentPidForChild(long namespaces) {
-        return (namespaces & Linux.CLONE_NEWPID) != 0 || childrenInNewPidNamespace ? 0 : ownPid;
+    /** Its pids in each namespace, and where its next children go. */
+    ChildPids pids() {
+        return pids;
     }
 
-    /** This process unshared its pid namespace: its next children are in a new one. */
-    void childrenInNewPidNamespace() {
-        childrenInNewPidNamespace = true;
-    }
-
-    /**
-     * Right after the clone, before the child is handed out: learns the pids of a child made in
-     * (or under) another pid namespace than the JVM's, where {@code clone} returned the pid in the
-     * parent's namespace: the JVM's is read from the pidfd's {@code fdinfo}, the child's own by
-     * asking it.
-     */
+    /** {@link ChildPids#place}, right after the clone of this child with {@code namespaces}. */
     void placeInPidNamespaces(long namespaces) throws SyscallException {
-        boolean sameAsParent = parent == null
-                ? (namespaces & Linux.CLONE_NEWPID) == 0
-                : parent.parentPidForChild(namespaces) != 0;
-        inJvmPidNamespace = sameAsParent && (parent == null || parent.inJvmPidNamespace);
-        if (inJvmPidNamespace) {
-            return;
-        }
-        if (parent != null && !parent.inJvmPidNamespace) {
-            pid = Reaping.pidOf(pidfd);
-        }
-        ownPid = sameAsParent ? pidInParent : (int) sysif.syscall(Sys.GETPID);
+        pids.place(parent == null ? null : parent.pids, namespaces, pidfd, sysif);
     }
 
     /** The child's pidfd, in the JVM's fd table. Valid until the child is reaped. */
@@ -169,7 +134,7 @@ final class ClonedChild {
         pidfdLock.readLock().lock();
         try {
             if (released) {
-                throw new IllegalStateException("process " + pid + " was reaped");
+                throw new IllegalStateException("process " + pid() + " was reaped");
             }
             return (int) local.syscall(Sys.FCNTL, pidfd, cmd, 0);
         } finally {
@@ -215,7 +180,7 @@ final class ClonedChild {
     CompletableFuture<Integer> exit() {
         if (watched.compareAndSet(false, true)) {
             if (!ChildTransport.inJvm(local)) {
-                ChildJanitor.submit("reaping child " + pid + " of a remote task", this::awaitRemoteEnd);
+                ChildJanitor.submit("reaping child " + pid() + " of a remote task", this::awaitRemoteEnd);
                 return exit;
             }
             watch();
@@ -229,8 +194,8 @@ final class ClonedChild {
             watchId = ProcessWatcher.watch(local, pidfd, this::ended);
         } catch (SyscallException | RuntimeException e) {
             watchId = 0;
-            LOG.log(System.Logger.Level.WARNING, "can't watch child " + pid + "; reaping it on a thread of its own", e);
-            ChildJanitor.submit("reaping child " + pid, () -> {
+            LOG.log(System.Logger.Level.WARNING, "can't watch child " + pid() + "; reaping it on a thread of its own", e);
+            ChildJanitor.submit("reaping child " + pid(), () -> {
                 Reaping.awaitEnd(local, pidfd, stack.scratch());
                 ended();
             });
@@ -275,7 +240,7 @@ final class ClonedChild {
                 endSeen = true;
                 reaps = true;
             } catch (SyscallException e) {
-                LOG.log(System.Logger.Level.DEBUG, "waiting for child " + pid + " on its pidfd; the watcher reaps it", e);
+                LOG.log(System.Logger.Level.DEBUG, "waiting for child " + pid() + " on its pidfd; the watcher reaps it", e);
             } finally {
                 if (reaps) {
                     reapAndRelease();
@@ -302,7 +267,7 @@ final class ClonedChild {
         if (parent == null) {
             reapAndRelease();
         } else {
-            ChildJanitor.submit("reaping child " + pid + " of " + parent.pid, this::reapAndRelease);
+            ChildJanitor.submit("reaping child " + pid() + " of " + parent.pid(), this::reapAndRelease);
         }
     }
 
@@ -327,8 +292,8 @@ final class ClonedChild {
         try {
             long info = stack.scratch();
             local.writeMemory(info, new byte[128], 0, 128);
-            result = parent == null ? Reaping.reap(local, pidfd, pid, info)
-                    : Reaping.waitThroughParent(parent.sysif(), pidInParent, pid, info);
+            result = parent == null ? Reaping.reap(local, pidfd, pid(), info)
+                    : Reaping.waitThroughParent(parent.sysif(), pids.inParent(), pid(), info);
         } catch (SyscallException | RuntimeException e) {
             exit.completeExceptionally(e);
             return;
@@ -374,7 +339,7 @@ final class ClonedChild {
         try {
             sysif.close();
         } catch (SyscallException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the connection to child " + pid, e);
+            LOG.log(System.Logger.Level.WARNING, "closing the connection to child " + pid(), e);
         }
         for (int serverFd : takeServerFdsInParentTable()) {
             try {
@@ -384,7 +349,7 @@ final class ClonedChild {
                     parent.sysif().syscall(Sys.CLOSE, serverFd);
                 }
             } catch (SyscallException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid + "'s server fd " + serverFd
+                LOG.log(System.Logger.Level.DEBUG, "closing child " + pid() + "'s server fd " + serverFd
                         + " in its parent's table", e);
             }
         }
@@ -393,14 +358,14 @@ final class ClonedChild {
             released = true;
             local.syscall(Sys.CLOSE, pidfd);
         } catch (SyscallException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the pidfd of child " + pid, e);
+            LOG.log(System.Logger.Level.WARNING, "closing the pidfd of child " + pid(), e);
         } finally {
             pidfdLock.writeLock().unlock();
         }
         try {
             stack.free();
         } catch (SyscallException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "unmapping the stack of child " + pid, e);
+            LOG.log(System.Logger.Level.WARNING, "unmapping the stack of child " + pid(), e);
         }
         if (parent == null && ChildTransport.inJvm(local)) {
             SpawnerThread.childReaped(); // the spawner thread made it: it need not live for it any more
@@ -409,6 +374,6 @@ final class ClonedChild {
 
     @Override
     public String toString() {
-        return "ClonedChild[pid " + pid + (parent == null ? "" : ", parent " + parent.pid) + "]";
+        return "ClonedChild[pid " + pid() + (parent == null ? "" : ", parent " + parent.pid()) + "]";
     }
 }

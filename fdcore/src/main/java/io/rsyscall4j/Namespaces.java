@@ -59,7 +59,7 @@ final class Namespaces {
                 t.creator(uid, gid);
             }
             if ((ns & Linux.CLONE_NEWPID) != 0) {
-                t.process().childrenInNewPidNamespace();
+                t.process().pids().childrenInNewNamespace();
             }
             t.newNamespacesMade(ns);
             return null;
@@ -86,7 +86,7 @@ final class Namespaces {
             }
             t.inOwnMountNamespace(false); // it may have joined the JVM's
             if (!ProcNs.same(t.pid(), "pid", t.pid(), "pid_for_children")) {
-                t.process().childrenInNewPidNamespace();
+                t.process().pids().childrenInNewNamespace();
             }
             return null;
         });
