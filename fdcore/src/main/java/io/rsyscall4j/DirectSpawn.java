@@ -117,7 +117,8 @@ final class DirectSpawn {
         boolean parks = Poller.inVirtualThread();
         // The server writes its eventfd only for a virtual thread parked in the poller: a
         // platform thread waits on the answer word, and only this thread talks to the child.
-        ServerEventFd efd = parks ? Spawner.eventFdInJvmTable(local, stack, true) : ServerEventFd.NONE;
+        // The "eventfd" is a pipe whose hang-up at the exec wakes the parked thread at once.
+        ServerEventFd efd = parks ? Spawner.execWatchingPipe(local, stack) : ServerEventFd.NONE;
         List<SyscallRequest> calls = new ArrayList<>();
         int[] kept = new int[sources.size() + 3];
         int k = 0;

@@ -13,9 +13,9 @@ import io.rsyscall4j.fd.internal.Poller;
  * How a virtual thread waits for a child's answer without holding its carrier: parked in the
  * {@link Poller} on the JVM's copy of the eventfd the child's server writes when a batch asks to
  * be told that way (the batch's notify flag), and on the child's pidfd, which also fires at death.
- * An exec fires neither, so while the batch holds an {@code execve} the park ends every
- * millisecond for the {@link Mailbox} to look at its answer word (every 100 ms otherwise, a safety
- * net).
+ * An exec fires neither (but a direct spawn's pipe: see {@link ServerEventFd}), so while the batch
+ * holds an {@code execve} the park ends every millisecond for the {@link Mailbox} to look at its
+ * answer word (every 100 ms otherwise, a safety net).
  *
  * <p>The JVM's copy is fetched from the child's table ({@code pidfd_getfd}) before the first batch
  * that asks to be told, unless the child was made with it: a child only platform threads call

@@ -12,6 +12,8 @@ import io.rsyscall4j.api.SyscallInterface;
  * child's table, which the server writes when a batch asks to be told that way (a virtual thread
  * waiting in the poller), and {@link #jvm}, the JVM's own copy, which it waits on and closes with
  * the connection, or -1 until a virtual thread's first call fetches it ({@link ParkedWait}).
+ * For a direct spawn from a virtual thread it is a pipe instead, the server's number its write end
+ * and the JVM's its read end, which hangs up at the exec ({@link Spawner#execWatchingPipe}).
  * Everything else passes through memory ({@link Mailbox}).
  */
 record ServerEventFd(int server, int jvm) {
@@ -23,7 +25,7 @@ record ServerEventFd(int server, int jvm) {
      * child execs gets exactly the fds its caller set up; and the JVM's read that resets it never
      * blocks, while the server's write of 1 never does either.
      */
-    private static final int FLAGS = O_CLOEXEC | O_NONBLOCK;
+    static final int FLAGS = O_CLOEXEC | O_NONBLOCK;
 
     /** Makes an eventfd in the table of {@code sysif}'s task; returns its number. */
     static int make(SyscallInterface sysif) throws SyscallException {

@@ -19,6 +19,8 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -162,6 +164,34 @@ final class Spawner {
             if (jvm >= 0) {
                 RawFd.closeQuietly(local, jvm, e);
             }
+            freeQuietly(stack, e);
+            throw e;
+        }
+    }
+
+    /**
+     * For a direct spawn from a virtual thread: a pipe instead of an eventfd, the server writing
+     * its write end and the JVM reading the read end, each out of the way in the JVM's table (the
+     * child gets both by the clone, close-on-exec). Once the JVM closes its copy of the write end
+     * after the clone, the exec that closes the child's hangs the pipe up, so a parked caller sees
+     * the exec at once. On failure nothing is left behind: the fds are closed and {@code stack}
+     * unmapped.
+     */
+    static ServerEventFd execWatchingPipe(SyscallInterface local, ChildStack stack) throws SyscallException {
+        int read = -1;
+        int write = -1;
+        try {
+            local.syscall(Sys.PIPE2, stack.scratch(), ServerEventFd.FLAGS);
+            byte[] ends = new byte[8];
+            local.readMemory(stack.scratch(), ends, 0, 8);
+            ByteBuffer b = ByteBuffer.wrap(ends).order(ByteOrder.LITTLE_ENDIAN);
+            read = b.getInt();
+            write = b.getInt();
+            read = moveAbove(local, read, JVM_FLOORS);
+            write = moveAbove(local, write, SERVER_FLOORS);
+            return new ServerEventFd(write, read);
+        } catch (SyscallException | RuntimeException e) {
+            new ServerEventFd(write, read).closeQuietly(local, e);
             freeQuietly(stack, e);
             throw e;
         }
