@@ -133,24 +133,16 @@ final class SignalCode {
     }
 
     private static int[] pipe(SyscallInterface local, long scratch) throws SyscallException {
-        local.syscall(Sys.PIPE2, scratch, O_CLOEXEC);
-        byte[] b = new byte[8];
-        local.readMemory(scratch, b, 0, 8);
-        int read = (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
-        int write = (b[4] & 0xff) | (b[5] & 0xff) << 8 | (b[6] & 0xff) << 16 | (b[7] & 0xff) << 24;
+        int[] ends = RawFd.pipe2(local, scratch, O_CLOEXEC);
         try {
-            local.syscall(Sys.FCNTL, write, F_SETFL, O_NONBLOCK);
+            local.syscall(Sys.FCNTL, ends[1], F_SETFL, O_NONBLOCK);
         } catch (SyscallException | RuntimeException e) {
-            for (int fd : new int[] {read, write}) {
-                try {
-                    local.syscall(Sys.CLOSE, fd);
-                } catch (SyscallException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            for (int fd : ends) {
+                RawFd.closeQuietly(local, fd, e);
             }
             throw e;
         }
-        return new int[] {read, write};
+        return ends;
     }
 
     /** The provider the code was loaded through (the pipe's fds are in the JVM's table, whichever). */

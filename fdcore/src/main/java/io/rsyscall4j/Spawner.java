@@ -19,8 +19,6 @@ import io.rsyscall4j.api.Sys;
 import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallHangup;
 import io.rsyscall4j.api.SyscallInterface;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -181,12 +179,9 @@ final class Spawner {
         int read = -1;
         int write = -1;
         try {
-            local.syscall(Sys.PIPE2, stack.scratch(), ServerEventFd.FLAGS);
-            byte[] ends = new byte[8];
-            local.readMemory(stack.scratch(), ends, 0, 8);
-            ByteBuffer b = ByteBuffer.wrap(ends).order(ByteOrder.LITTLE_ENDIAN);
-            read = b.getInt();
-            write = b.getInt();
+            int[] ends = RawFd.pipe2(local, stack.scratch(), ServerEventFd.FLAGS);
+            read = ends[0];
+            write = ends[1];
             read = moveAbove(local, read, JVM_FLOORS);
             write = moveAbove(local, write, SERVER_FLOORS);
             return new ServerEventFd(write, read);
