@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rsyscall4j.api.Errno;
 import io.rsyscall4j.api.ErrnoException;
 import io.rsyscall4j.api.Sys;
-import io.rsyscall4j.api.SyscallException;
 import io.rsyscall4j.api.SyscallInterface;
 import io.rsyscall4j.fd.FileDescriptor;
 import io.rsyscall4j.fd.OpenFlags;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -92,13 +90,16 @@ class DirectSpawnTest {
      */
     @BothProviders
     void aCloneThatFailsWakesTheThreadWaitingForIt(String provider) throws Exception {
-        SyscallInterface real = Rsyscall.local(provider).sysif();
-        Throwable refused = startFailing(new FailingClone(real, true, null));
-        ErrnoException e = assertInstanceOf(ErrnoException.class, refused);
+        FaultInjectingSyscallInterface faulty = new FaultInjectingSyscallInterface(Rsyscall.local(provider).sysif());
+        faulty.clone3Fault = () -> -Errno.EAGAIN;
+        ErrnoException e = assertInstanceOf(ErrnoException.class, startFailing(faulty));
         assertEquals(Sys.CLONE3, e.syscall());
         assertEquals(Errno.EAGAIN, e.errno());
         IllegalStateException thrown = new IllegalStateException("the clone call broke");
-        assertEquals(thrown, startFailing(new FailingClone(real, true, thrown)));
+        faulty.clone3Fault = () -> {
+            throw thrown;
+        };
+        assertEquals(thrown, startFailing(faulty));
         assertTrue(DirectSpawn.fits(Command.of("true"), Rsyscall.local(provider)), "not taken for clone3 refused");
     }
 
@@ -108,9 +109,9 @@ class DirectSpawnTest {
      */
     @BothProviders
     void aSpawnWithoutAnEventfdClosesNoNegativeNumber(String provider) throws Exception {
-        FailingClone counting = new FailingClone(Rsyscall.local(provider).sysif(), false, null);
+        FaultInjectingSyscallInterface counting = new FaultInjectingSyscallInterface(Rsyscall.local(provider).sysif());
         assertEquals(null, startFailing(counting));
-        assertEquals(0, counting.negativeCloses().get());
+        assertEquals(0, counting.closeAttempts(-1));
     }
 
     /** What {@code Command.of("true").start()} through {@code sysif} raises, on a platform thread. */
@@ -126,55 +127,5 @@ class DirectSpawnTest {
             }
         });
         return raised.get(60, TimeUnit.SECONDS); // fails rather than hangs
-    }
-
-    /**
-     * A real provider whose {@code clone3} calls return {@code -EAGAIN} ({@code failClone}), or
-     * throw {@code thrown} (unless null), and which counts the closes of negative numbers.
-     */
-    private record FailingClone(SyscallInterface real, boolean failClone, RuntimeException thrown,
-            AtomicInteger negativeCloses) implements SyscallInterface {
-        FailingClone(SyscallInterface real, boolean failClone, RuntimeException thrown) {
-            this(real, failClone, thrown, new AtomicInteger());
-        }
-
-        @Override
-        public long callFunction(long address, long... args) {
-            if (args[args.length - 1] != Sys.CLONE3.number() || !failClone) {
-                return real.callFunction(address, args);
-            }
-            if (thrown != null) {
-                throw thrown;
-            }
-            return -Errno.EAGAIN;
-        }
-
-        @Override
-        public long syscall(Sys nr, long... args) throws SyscallException {
-            if (nr == Sys.CLOSE && args[0] < 0) {
-                negativeCloses.incrementAndGet();
-            }
-            return real.syscall(nr, args);
-        }
-
-        @Override
-        public void writeMemory(long address, byte[] src, int off, int len) {
-            real.writeMemory(address, src, off, len);
-        }
-
-        @Override
-        public void readMemory(long address, byte[] dst, int off, int len) {
-            real.readMemory(address, dst, off, len);
-        }
-
-        @Override
-        public long bufferAddress(java.nio.ByteBuffer buffer) {
-            return real.bufferAddress(buffer);
-        }
-
-        @Override
-        public String provider() {
-            return "failing-clone(" + real.provider() + ")";
-        }
     }
 }

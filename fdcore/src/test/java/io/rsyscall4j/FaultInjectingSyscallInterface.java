@@ -13,15 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * FAULT INJECTION: a real provider whose calls can be made to fail as a dead task's would (hangup,
  * send error) or with an errno. Everything not failed goes to the real provider.
  *
- * <p>Two ways to inject:
+ * <p>Three ways to inject:
  * <ul>
  *   <li>{@link #closeFault}: every {@code close} and {@code close_range} fails with it;
- *   <li>{@link #failCall}: the {@code n}th syscall from now fails once.
+ *   <li>{@link #failCall}: the {@code n}th syscall from now fails once;
+ *   <li>{@link #clone3Fault}: stands in for every {@code clone3} made through {@code callFunction}.
  * </ul>
  * Both with kernel-faithful semantics: a send error runs nothing (it was never sent); a hangup
  * on {@code close}/{@code close_range} runs the close first (a hangup means "sent, and perhaps
@@ -61,6 +63,9 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
     volatile Fault closeFault = Fault.NONE;
     /** Run by a {@link #closeFault} HANGUP after the real close, before the hangup is reported. */
     volatile SyscallAction afterHungUpClose = () -> {};
+
+    /** Answers every {@code callFunction} that makes a {@code clone3} (its last argument) instead, unless null. */
+    volatile LongSupplier clone3Fault;
 
     /** An action on the real kernel, run inside a faulty call. */
     interface SyscallAction {
@@ -239,6 +244,10 @@ final class FaultInjectingSyscallInterface implements SyscallInterface {
 
     @Override
     public long callFunction(long address, long... args) {
+        LongSupplier fault = clone3Fault;
+        if (fault != null && args[args.length - 1] == Sys.CLONE3.number()) {
+            return fault.getAsLong();
+        }
         return real.callFunction(address, args);
     }
 
