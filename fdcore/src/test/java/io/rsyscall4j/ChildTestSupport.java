@@ -148,6 +148,19 @@ final class ChildTestSupport {
         throw new AssertionError("no " + field + " in /proc/" + pid + "/status");
     }
 
+    /** Starts a platform thread, "waiter", in {@code p.waitFor()}; {@code status} completes with what it returns or throws. */
+    static Thread startWaiter(ChildProcess p, CompletableFuture<Integer> status) {
+        Thread waiter = new Thread(() -> {
+            try {
+                status.complete(p.waitFor());
+            } catch (Exception | Error e) {
+                status.completeExceptionally(e);
+            }
+        }, "waiter");
+        waiter.start();
+        return waiter;
+    }
+
     /** Waits (parking, no sleep) until {@code condition} holds; fails with {@code what} at the deadline. */
     static void await(String what, Duration deadline, BooleanSupplier condition) {
         long end = System.nanoTime() + deadline.toNanos();

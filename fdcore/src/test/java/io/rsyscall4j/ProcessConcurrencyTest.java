@@ -24,14 +24,7 @@ class ProcessConcurrencyTest {
     void destroyForciblyReachesAProcessAnotherThreadWaitsFor(String provider) throws Exception {
         ChildProcess sleep = Rsyscall.local(provider).clone().exec("sleep", List.of("sleep", "1000"));
         CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread waiter = new Thread(() -> {
-            try {
-                status.complete(sleep.waitFor());
-            } catch (Exception | Error e) {
-                status.completeExceptionally(e);
-            }
-        }, "waiter");
-        waiter.start();
+        Thread waiter = ChildTestSupport.startWaiter(sleep, status);
         Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> Kernel.waitingForAProcess(waiter));
         CompletableFuture<Process> kill = CompletableFuture.supplyAsync(sleep::destroyForcibly);
         // The signal has arrived once the kernel shows the process ended, whatever the waiter does.
@@ -70,14 +63,7 @@ class ProcessConcurrencyTest {
         int watched = ProcessWatcher.pending(); // processes earlier tests left running
         ChildProcess sleep = Command.of("sleep", "1000").start(Rsyscall.local(provider));
         CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread waiter = new Thread(() -> {
-            try {
-                status.complete(sleep.waitFor());
-            } catch (Exception | Error e) {
-                status.completeExceptionally(e);
-            }
-        }, "waiter");
-        waiter.start();
+        Thread waiter = ChildTestSupport.startWaiter(sleep, status);
         Kernel.await("the waiter polls the pidfd itself", DEADLINE, () -> Kernel.inPidfdPoll(waiter));
         assertTrue(ProcessWatcher.pending() <= watched, "the process watcher still watches the waited-for process");
         sleep.destroy();

@@ -56,14 +56,7 @@ class ProcessWatcherTest {
         Task local = Rsyscall.local(provider);
         ChildProcess sleep = local.clone().exec("sleep", List.of("sleep", "1000"));
         CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread waiter = new Thread(() -> {
-            try {
-                status.complete(sleep.waitFor());
-            } catch (Exception | Error e) {
-                status.completeExceptionally(e);
-            }
-        }, "waiter");
-        waiter.start();
+        Thread waiter = ChildTestSupport.startWaiter(sleep, status);
         Kernel.await("the waiter blocks in waitFor", DEADLINE, () -> Kernel.waitingForAProcess(waiter));
         CompletableFuture<Void> kill = CompletableFuture.runAsync(() -> {
             try {
